@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+VENDOR := web/static/vendor/htmx.min.js
+
+.PHONY: run test setup migrate serve bench messages clean test-pg
+
+setup: $(STAMP) $(VENDOR)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# htmx and axe-core come from the npm registry at the exact versions in package.json;
+# they are copied into place here and never committed.
+$(VENDOR): node_modules/.package-lock.json
+	mkdir -p web/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js web/static/vendor/htmx.min.js
+
+migrate: setup
+	$(VENV)/bin/tsunagu migrate
+
+# Demo mode on loopback only; seeds the demo town when the database is empty.
+run: setup
+	TSUNAGU_DEMO=1 $(VENV)/bin/tsunagu migrate
+	TSUNAGU_DEMO=1 $(VENV)/bin/tsunagu seed-demo --if-empty
+	TSUNAGU_DEMO=1 $(VENV)/bin/tsunagu serve --host 127.0.0.1 --port 8000
+
+# The whole suite on SQLite, browser tests included (Debian's Chromium at /usr/bin/chromium).
+test: setup
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The database tests again on PostgreSQL: TSUNAGU_TEST_DATABASE_URL must point at a throwaway database.
+test-pg: setup
+	$(PY) -m pytest -q -m "not browser" -n 2 --dist loadfile
+
+bench: setup
+	$(PY) -m bench
+
+messages: setup
+	$(PY) -m server.i18n_tools extract
+
+clean:
+	rm -rf $(VENV) node_modules web/static/vendor var
+
+# (Until the foundation lands) regenerate the single foundation migration from the models.
+remigrate: setup
+	rm -f migrations/versions/*_0001.py var/remigrate.db
+	TSUNAGU_DATABASE_URL=sqlite+aiosqlite:///$(CURDIR)/var/remigrate.db $(VENV)/bin/tsunagu makemigration "foundation" --rev-id 0001
+	rm -f var/remigrate.db*

@@ -1,0 +1,2 @@
+"""Routes of the areas domain."""
+ROUTES: list = []

@@ -1,0 +1,2 @@
+"""Routes of the audit domain."""
+ROUTES: list = []

@@ -1,0 +1,182 @@
+"""Writing and verifying the audit chain.
+
+Invariants:
+- a row is written in the same transaction as the change it records (callers pass their session);
+- rows are chained per municipality ("m:<id>") and one chain for prefecture-level actions ("pref");
+- mac = HMAC-SHA256(key, canonical(row) || prev_mac), the key derived from the secret key, which
+  lives outside the database: someone with database access alone cannot forge or re-compute a row;
+- the heads are also appended to a file outside the database, so truncating the newest rows shows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.audit.actions import ACTIONS
+from server.audit.models import AuditEvent, AuditHead
+from server.db import utcnow
+
+GENESIS = b"\x00" * 32
+
+
+class UnknownAction(ValueError):
+    pass
+
+
+def audit_key(secret_key: str) -> bytes:
+    return hashlib.sha256(b"tsunagu-audit-v1\x00" + secret_key.encode()).digest()
+
+
+def chain_for(municipality_id: int | None) -> str:
+    return f"m:{municipality_id}" if municipality_id else "pref"
+
+
+def _canonical(row: AuditEvent) -> bytes:
+    at = row.at.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+    body = [row.chain, row.seq, at, row.action, row.actor_id, row.on_behalf_of_id,
+            row.object_type, row.object_id, row.ids or [], row.municipality_id]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def compute_mac(key: bytes, row: AuditEvent, prev_mac: bytes) -> bytes:
+    return hmac.new(key, _canonical(row) + prev_mac, hashlib.sha256).digest()
+
+
+_KEY: bytes | None = None
+
+
+def configure(secret_key: str) -> None:
+    global _KEY
+    _KEY = audit_key(secret_key)
+
+
+def _key() -> bytes:
+    if _KEY is None:
+        raise RuntimeError("audit.service.configure() was not called")
+    return _KEY
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    action: str,
+    actor_id: int | None,
+    municipality_id: int | None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    ids: list[int] | None = None,
+    on_behalf_of_id: int | None = None,
+) -> AuditEvent:
+    """Append one row to its chain inside the caller's transaction."""
+    if action not in ACTIONS:
+        raise UnknownAction(action)
+    chain = chain_for(municipality_id)
+    # Lock the chain head first: on PostgreSQL concurrent writers queue on this row; on SQLite the
+    # transaction already holds the write lock (BEGIN IMMEDIATE).
+    head = (
+        await session.execute(select(AuditHead).where(AuditHead.chain == chain).with_for_update())
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(chain=chain, seq=0, mac=GENESIS)
+        session.add(head)
+        await session.flush()
+    row = AuditEvent(
+        chain=chain,
+        seq=head.seq + 1,
+        at=utcnow(),
+        action=action,
+        actor_id=actor_id,
+        on_behalf_of_id=on_behalf_of_id,
+        object_type=object_type,
+        object_id=object_id,
+        ids=sorted(set(ids)) if ids else None,
+        municipality_id=municipality_id,
+        prev_mac=head.mac,
+    )
+    row.mac = compute_mac(_key(), row, head.mac)
+    session.add(row)
+    await session.execute(
+        update(AuditHead).where(AuditHead.chain == chain).values(seq=row.seq, mac=row.mac)
+    )
+    head.seq, head.mac = row.seq, row.mac
+    await session.flush()
+    return row
+
+
+@dataclass
+class Break:
+    chain: str
+    seq: int
+    problem: str
+
+
+async def verify(session: AsyncSession, head_file: Path | None = None, key: bytes | None = None) -> list[Break]:
+    """Check every chain; returns the breaks found (empty when the trail is intact)."""
+    key = key or _key()
+    breaks: list[Break] = []
+    last: dict[str, tuple[int, bytes]] = {}
+    result = await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq))
+    async for row in result:
+        prev_seq, prev_mac = last.get(row.chain, (0, GENESIS))
+        if row.seq != prev_seq + 1:
+            breaks.append(Break(row.chain, row.seq, f"gap after {prev_seq}"))
+        if not hmac.compare_digest(row.prev_mac, prev_mac):
+            breaks.append(Break(row.chain, row.seq, "previous link does not match"))
+        if not hmac.compare_digest(row.mac, compute_mac(key, row, row.prev_mac)):
+            breaks.append(Break(row.chain, row.seq, "row content does not match its HMAC"))
+        last[row.chain] = (row.seq, row.mac)
+    heads = {h.chain: h for h in (await session.scalars(select(AuditHead))).all()}
+    for chain, head in heads.items():
+        seq, mac = last.get(chain, (0, GENESIS))
+        if head.seq != seq or head.mac != mac:
+            breaks.append(Break(chain, head.seq, "chain head does not match the newest row"))
+    if head_file is not None:
+        for chain, (seq, mac_hex) in read_head_file(head_file).items():
+            seq_now, _ = last.get(chain, (0, GENESIS))
+            if seq_now < seq:
+                breaks.append(Break(chain, seq, f"rows after {seq_now} are missing (head file saw {seq})"))
+                continue
+            row = (
+                await session.execute(select(AuditEvent).where(AuditEvent.chain == chain, AuditEvent.seq == seq))
+            ).scalar_one_or_none()
+            if row is None or row.mac.hex() != mac_hex:
+                breaks.append(Break(chain, seq, "row differs from the head written outside the database"))
+    return breaks
+
+
+def read_head_file(path: Path) -> dict[str, tuple[int, str]]:
+    """The newest head per chain recorded in the file (one JSON object per line)."""
+    heads: dict[str, tuple[int, str]] = {}
+    if not path.exists():
+        return heads
+    for line in path.read_text().splitlines():
+        try:
+            item = json.loads(line)
+            chain, seq, mac = item["chain"], int(item["seq"]), item["mac"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if seq >= heads.get(chain, (0, ""))[0]:
+            heads[chain] = (seq, mac)
+    return heads
+
+
+async def write_heads(session: AsyncSession, path: Path) -> int:
+    """Append the current head of every chain that moved since the file last saw it."""
+    seen = read_head_file(path)
+    lines = []
+    for head in (await session.scalars(select(AuditHead))).all():
+        if seen.get(head.chain, (0, ""))[0] != head.seq:
+            lines.append(json.dumps({"chain": head.chain, "seq": head.seq, "mac": head.mac.hex(),
+                                     "at": utcnow().isoformat(timespec="seconds")}))
+    if lines:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as fh:
+            fh.write("\n".join(lines) + "\n")
+    return len(lines)

@@ -1,0 +1,2 @@
+"""Routes of the auth domain."""
+ROUTES: list = []

@@ -1,0 +1,180 @@
+"""Server-side sessions and the `current` request dependency.
+
+Rules:
+- the cookie holds a random token; the table stores only its SHA-256 (a database copy cannot be replayed);
+- a client-chosen or unknown id is never adopted: an unknown cookie is simply ignored;
+- the id is rotated at sign-in (the pre-sign-in session is deleted), and sign-out ends it on the server;
+- staff roles: idle 30 min / absolute 12 h; field roles: idle 8 h / absolute 7 days (settings);
+- background requests (X-Tsunagu-Background: 1, sent by polling and sync) never extend the idle time;
+- a deactivated person's sessions end at once (checked on every request, and deleted on deactivation).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.models import WebSession
+from server.config import Settings
+from server.db import utcnow
+from server.errors import NotSignedIn, StepUpRequired
+from server.i18n import negotiate, set_locale
+from server.scope import Scope, build_scope
+from server.users.models import FIELD_ROLES, RoleGrant, User
+
+ANON_LIFETIME = dt.timedelta(hours=2)
+TOUCH_EVERY = dt.timedelta(seconds=60)
+BACKGROUND_HEADER = "x-tsunagu-background"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_cookie(settings: Settings, token: str, max_age: int | None = None) -> Cookie:
+    return Cookie(
+        key=settings.session_cookie,
+        value=token,
+        path="/",
+        httponly=True,
+        secure=settings.https,
+        samesite="lax",
+        max_age=max_age,
+    )
+
+
+def clear_cookie(settings: Settings) -> Cookie:
+    return Cookie(key=settings.session_cookie, value="", path="/", httponly=True,
+                  secure=settings.https, samesite="lax", max_age=0)
+
+
+@dataclass
+class Current:
+    """Who is asking, resolved once per request from the session cookie."""
+
+    settings: Settings
+    web_session: WebSession | None
+    user: User | None
+    scope: Scope | None
+    locale: str
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
+
+    def require_user(self) -> User:
+        if self.user is None:
+            raise NotSignedIn()
+        return self.user
+
+    def require_scope(self) -> Scope:
+        self.require_user()
+        assert self.scope is not None
+        return self.scope
+
+    def fresh(self) -> bool:
+        s = self.web_session
+        if s is None or s.verified_at is None:
+            return False
+        return utcnow() - s.verified_at <= dt.timedelta(seconds=self.settings.stepup_window)
+
+    def require_fresh(self) -> None:
+        """The step-up check: a passkey touch within the last 60 minutes."""
+        self.require_user()
+        if not self.fresh():
+            raise StepUpRequired()
+
+
+async def limits_for(session: AsyncSession, settings: Settings, user_id: int) -> tuple[int, int]:
+    """(idle, absolute) seconds: field limits only when every current role is a field role."""
+    now = utcnow()
+    roles = set((await session.scalars(
+        select(RoleGrant.role).where(RoleGrant.user_id == user_id, RoleGrant.valid_from <= now,
+                                     (RoleGrant.valid_to.is_(None)) | (RoleGrant.valid_to > now))
+    )).all())
+    roles.discard("council_chair")
+    if roles and roles <= FIELD_ROLES:
+        return settings.field_idle, settings.field_absolute
+    return settings.staff_idle, settings.staff_absolute
+
+
+async def start_anonymous(session: AsyncSession) -> tuple[str, WebSession]:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = WebSession(id=hash_token(token), user_id=None, created_at=now, last_seen_at=now,
+                     absolute_expires_at=now + ANON_LIFETIME, idle_seconds=int(ANON_LIFETIME.total_seconds()))
+    session.add(row)
+    await session.flush()
+    return token, row
+
+
+async def start_signed_in(session: AsyncSession, settings: Settings, *, user: User, old: WebSession | None,
+                          passkey_id: int | None) -> tuple[str, WebSession]:
+    """Rotate: the pre-sign-in session is deleted, a new random id is issued."""
+    if old is not None:
+        await session.execute(delete(WebSession).where(WebSession.id == old.id))
+    idle, absolute = await limits_for(session, settings, user.id)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = WebSession(id=hash_token(token), user_id=user.id, created_at=now, last_seen_at=now,
+                     absolute_expires_at=now + dt.timedelta(seconds=absolute), idle_seconds=idle,
+                     verified_at=now, passkey_id=passkey_id, locale=old.locale if old else None)
+    session.add(row)
+    await session.flush()
+    return token, row
+
+
+async def end_session(session: AsyncSession, row: WebSession) -> None:
+    await session.execute(delete(WebSession).where(WebSession.id == row.id))
+
+
+async def end_all_for(session: AsyncSession, user_id: int) -> None:
+    await session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+def _expired(row: WebSession, now: dt.datetime) -> bool:
+    return now >= row.absolute_expires_at or now - row.last_seen_at > dt.timedelta(seconds=row.idle_seconds)
+
+
+async def resolve(request: Request, session: AsyncSession, settings: Settings) -> Current:
+    token = request.cookies.get(settings.session_cookie)
+    row: WebSession | None = None
+    user: User | None = None
+    now = utcnow()
+    if token:
+        row = await session.get(WebSession, hash_token(token))
+        if row is not None and _expired(row, now):
+            await end_session(session, row)
+            row = None
+    if row is not None and row.user_id is not None:
+        user = await session.get(User, row.user_id)
+        if user is None or user.status != "active":
+            await end_session(session, row)
+            row, user = None, None
+        elif request.headers.get(BACKGROUND_HEADER) != "1" and now - row.last_seen_at >= TOUCH_EVERY:
+            await session.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))
+            row.last_seen_at = now
+    scope = await build_scope(session, user) if user is not None else None
+    locale = negotiate(user.locale if user else None, request.cookies.get("lang"),
+                       request.headers.get("accept-language"))
+    set_locale(locale)
+    request.state.locale_set = True
+    current = Current(settings=settings, web_session=row, user=user, scope=scope, locale=locale)
+    request.state.current = current
+    return current
+
+
+async def ensure_anonymous(session: AsyncSession, current: Current, response: Response) -> WebSession:
+    """A pre-sign-in session to bind WebAuthn challenges to this browser."""
+    if current.web_session is not None:
+        return current.web_session
+    token, row = await start_anonymous(session)
+    response.set_cookie(session_cookie(current.settings, token))
+    current.web_session = row
+    return row

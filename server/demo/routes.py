@@ -1,0 +1,2 @@
+"""Routes of the demo domain."""
+ROUTES: list = []

@@ -1,0 +1,53 @@
+"""The front door: /, the home screen per role, and the language switch."""
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.sessions import Current
+from server.i18n import LOCALES
+from server.rendering import page
+from server.users import service as users_service
+
+
+@get("/", sync_to_thread=False)
+async def index(current: Current) -> Redirect:
+    return Redirect("/home" if current.signed_in else "/signin", status_code=303)
+
+
+@get("/home")
+async def home(request: Request, current: Current) -> Response:
+    scope = current.require_scope()
+    return page(request, "home/home.html", {"scope": scope, "role": scope.home_role})
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: never an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@post("/language")
+async def set_language(
+    db: AsyncSession,
+    current: Current,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+) -> Redirect:
+    """Remembered per person when signed in, and in a cookie for the sign-in page."""
+    locale = data.get("locale", "ja")
+    if locale not in LOCALES:
+        locale = "ja"
+    if current.user is not None:
+        await users_service.set_locale(db, actor=current.user, locale=locale)
+    response = Redirect(_safe_next(data.get("next")), status_code=303)
+    response.set_cookie(Cookie(key="lang", value=locale, path="/", max_age=365 * 24 * 3600,
+                               samesite="lax", secure=current.settings.https, httponly=True))
+    return response
+
+
+ROUTES = [index, home, set_language]

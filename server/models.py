@@ -1,0 +1,8 @@
+"""Imports every domain's models so the metadata is complete (Alembic and the model/migration check)."""
+from server.db import Base
+from server.areas import models as _areas  # noqa: F401
+from server.users import models as _users  # noqa: F401
+from server.auth import models as _auth  # noqa: F401
+from server.audit import models as _audit  # noqa: F401
+
+metadata = Base.metadata

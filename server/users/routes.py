@@ -1,0 +1,2 @@
+"""Routes of the users domain."""
+ROUTES: list = []
