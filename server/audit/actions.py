@@ -1,7 +1,8 @@
 """The closed list of audit action codes, each with a label marked for translation.
 
 A code not in this list cannot be written (record() raises): the trail stays a
-vocabulary a coordinator can read, and later issues add their codes here.
+vocabulary a coordinator can read. The foundation's codes are below; each later domain
+registers its own namespaced codes from its service module with register().
 """
 from __future__ import annotations
 
@@ -30,3 +31,11 @@ ACTIONS: dict[str, str] = {
     "organisation.updated": N_("Organisation updated"),
     "audit.viewed": N_("Audit trail viewed"),
 }
+
+
+def register(actions: dict[str, str]) -> None:
+    """Add a domain's codes (namespaced "<domain>.<verb>"); a code may be registered once."""
+    for code, label in actions.items():
+        if code in ACTIONS and ACTIONS[code] != label:
+            raise ValueError(f"audit action {code} registered twice with different labels")
+        ACTIONS[code] = label
