@@ -51,9 +51,11 @@ def all_msgids() -> set[str]:
     return {m if isinstance(m, str) else m[0] for msgs in extract().values() for m in msgs}
 
 
-def update() -> int:
+def update(only: str | None = None) -> int:
     added = 0
     for domain, messages in extract().items():
+        if only and domain != only:
+            continue
         for lang in LOCALES:
             po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
             if po.exists():
@@ -127,7 +129,8 @@ if __name__ == "__main__":
         print(f"filled {fill(sys.argv[2], pairs)} entries")
         raise SystemExit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "extract":
-        print(f"added {update()} entries")
+        # extract [DOMAIN]: only that domain's catalogs are rewritten (several people can work at once).
+        print(f"added {update(sys.argv[2] if len(sys.argv) > 2 else None)} entries")
         gaps = missing()
         print(f"{len(gaps)} untranslated")
         for g in gaps[:200]:
