@@ -14,12 +14,12 @@ from server.rendering import page
 from server.users import service as users_service
 
 
-@get("/", sync_to_thread=False)
+@get("/", opt={"access": "public"})
 async def index(current: Current) -> Redirect:
     return Redirect("/home" if current.signed_in else "/signin", status_code=303)
 
 
-@get("/home")
+@get("/home", opt={"access": "signed_in"})
 async def home(request: Request, current: Current) -> Response:
     scope = current.require_scope()
     return page(request, "home/home.html", {"scope": scope, "role": scope.home_role})
@@ -32,7 +32,7 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-@post("/language")
+@post("/language", opt={"access": "public"})
 async def set_language(
     db: AsyncSession,
     current: Current,
