@@ -5,6 +5,9 @@ network would rather not start than start with a weak setting.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import ipaddress
 import os
 from dataclasses import dataclass, field
@@ -76,6 +79,9 @@ class Settings:
     challenge_seconds: int = 300
     rate_limit_per_minute: int = 20
     secret_is_default: bool = field(default=False)
+    # AES-256-GCM key for sensitive resident data (要配慮個人情報), kept outside the database.
+    data_key: bytes = field(default=b"", repr=False)
+    data_key_is_default: bool = field(default=False)
 
     @property
     def https(self) -> bool:
@@ -115,6 +121,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
     secret = env.get("TSUNAGU_SECRET_KEY", "")
     if secret and len(secret) < 32:
         raise ConfigError("TSUNAGU_SECRET_KEY", "must be at least 32 characters")
+    data_key, data_key_is_default = _data_key(env, secret or DEV_SECRET)
     heads = env.get("TSUNAGU_AUDIT_HEAD_FILE") or str(VAR / "audit-heads.log")
     return Settings(
         database_url=url,
@@ -125,12 +132,33 @@ def load(env: dict[str, str] | None = None) -> Settings:
         rp_name=env.get("TSUNAGU_RP_NAME") or "Tsunagu",
         demo=_bool(env, "TSUNAGU_DEMO"),
         audit_head_file=Path(heads),
+        data_key=data_key,
+        data_key_is_default=data_key_is_default,
         staff_idle=_int(env, "TSUNAGU_STAFF_IDLE_MINUTES", 30) * 60,
         staff_absolute=_int(env, "TSUNAGU_STAFF_ABSOLUTE_HOURS", 12) * 3600,
         field_idle=_int(env, "TSUNAGU_FIELD_IDLE_HOURS", 8) * 3600,
         field_absolute=_int(env, "TSUNAGU_FIELD_ABSOLUTE_DAYS", 7) * 24 * 3600,
         rate_limit_per_minute=_int(env, "TSUNAGU_RATE_LIMIT_PER_MINUTE", 20),
     )
+
+
+def _data_key(env: dict[str, str], secret: str) -> tuple[bytes, bool]:
+    """TSUNAGU_DATA_KEY: base64 of 32 random bytes (`python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())"`).
+
+    Without it (development and tests only) the key is derived from the secret key, so a dev
+    database stays readable across restarts; check_bind refuses that off loopback, because a
+    key derived from a shared secret is not a key "kept apart" in the sense of the APPI.
+    """
+    raw = env.get("TSUNAGU_DATA_KEY", "").strip()
+    if not raw:
+        return hashlib.sha256(b"tsunagu-data-key-v1\x00" + secret.encode()).digest(), True
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except (ValueError, binascii.Error):
+        raise ConfigError("TSUNAGU_DATA_KEY", "must be base64 of 32 bytes") from None
+    if len(key) != 32:
+        raise ConfigError("TSUNAGU_DATA_KEY", f"must be base64 of 32 bytes, got {len(key)} bytes")
+    return key, False
 
 
 def check_bind(settings: Settings, host: str) -> None:
@@ -147,3 +175,5 @@ def check_bind(settings: Settings, host: str) -> None:
         raise ConfigError("TSUNAGU_SECRET_KEY", "must be set when serving on a non-loopback address")
     if not settings.https:
         raise ConfigError("TSUNAGU_ORIGIN", "must be an https:// origin when serving on a non-loopback address")
+    if settings.data_key_is_default:
+        raise ConfigError("TSUNAGU_DATA_KEY", "must be set when serving on a non-loopback address")

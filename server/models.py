@@ -4,5 +4,8 @@ from server.areas import models as _areas  # noqa: F401
 from server.users import models as _users  # noqa: F401
 from server.auth import models as _auth  # noqa: F401
 from server.audit import models as _audit  # noqa: F401
+from server.households import models as _households  # noqa: F401
+from server.assignments import models as _assignments  # noqa: F401
+from server.contacts import models as _contacts  # noqa: F401
 
 metadata = Base.metadata

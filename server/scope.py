@@ -119,3 +119,90 @@ async def build_scope(session: AsyncSession, user: User) -> Scope:
         }
     scope.areas = await descendants(session, granted_areas) if granted_areas else set()
     return scope
+
+
+# --- households (the watch-over issue) --------------------------------------------------------
+# Volunteers and commissioners: households assigned to them now; coordinators: their
+# municipality; 主任児童委員: households with a child under 18 in their council's area;
+# professionals: none here (the concerns issue adds households routed or shared to them);
+# analysts: none. Everything that reads households, people or contacts goes through these.
+
+CHILD_YEARS = 18
+
+
+async def _council_areas(session: AsyncSession, scope: Scope) -> set[int]:
+    from server.areas.models import OrganisationArea
+
+    cached = getattr(scope, "_council_area_cache", None)
+    if cached is None:
+        roots = set((await session.scalars(
+            select(OrganisationArea.area_id).where(OrganisationArea.organisation_id.in_(scope.councils))
+        )).all()) if scope.councils else set()
+        cached = await descendants(session, roots) if roots else set()
+        scope._council_area_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+async def household_clause(session: AsyncSession, scope: Scope):  # noqa: ANN201
+    """A WHERE clause on Household selecting exactly what this scope may see."""
+    import datetime as dt
+
+    from sqlalchemy import and_, false
+    from server.assignments.models import Assignment
+    from server.households.models import Household, Person
+
+    now = utcnow()
+    parts = []
+    if scope.coordinated:
+        parts.append(Household.municipality_id.in_(scope.coordinated))
+    if scope.is_field:
+        parts.append(Household.id.in_(
+            select(Assignment.household_id).where(
+                Assignment.user_id == scope.user_id, Assignment.valid_from <= now,
+                or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))))
+    if scope.chief_child and "commissioner" in scope.roles:
+        areas = await _council_areas(session, scope)
+        if areas:
+            today = now.date()
+            cutoff = today.replace(year=today.year - CHILD_YEARS) if not (today.month == 2 and today.day == 29) \
+                else dt.date(today.year - CHILD_YEARS, 3, 1)
+            child = select(Person.household_id).where(
+                Person.household_id.is_not(None), Person.merged_into_id.is_(None), Person.deceased_on.is_(None),
+                or_(Person.birth_date > cutoff,
+                    and_(Person.birth_date.is_(None), Person.birth_year > today.year - CHILD_YEARS)))
+            parts.append(and_(Household.area_id.in_(areas), Household.id.in_(child)))
+    return or_(*parts) if parts else false()
+
+
+async def visible_households(session: AsyncSession, scope: Scope):  # noqa: ANN201
+    """A SELECT of the ids of every household this scope may see (use in .in_())."""
+    from server.households.models import Household
+
+    return select(Household.id).where(await household_clause(session, scope))
+
+
+async def require_household(session: AsyncSession, scope: Scope, household_id: int):  # noqa: ANN201
+    """The household, or NotFound when it does not exist or lies outside the scope."""
+    from server.households.models import Household
+
+    row = (await session.scalars(
+        select(Household).where(Household.id == household_id, await household_clause(session, scope))
+    )).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def require_person(session: AsyncSession, scope: Scope, person_id: int):  # noqa: ANN201
+    """A person through their household's scope; a person without a household only for the
+    coordinators of their municipality."""
+    from server.households.models import Person
+
+    person = await session.get(Person, person_id)
+    if person is None or person.merged_into_id is not None:
+        raise NotFound()
+    if person.household_id is None:
+        scope.require_coordinator_of(person.municipality_id)
+    else:
+        await require_household(session, scope, person.household_id)
+    return person

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:09:16.849871
+Create Date: 2026-11-26 23:20:33.459933
 """
 from alembic import op
 import sqlalchemy as sa
@@ -75,6 +75,28 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_municipality_id'), ['municipality_id'], unique=False)
 
+    op.create_table('activities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('on_behalf_of_id', sa.Integer(), nullable=True),
+    sa.Column('client_id', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_activities_author_id_users')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['areas.id'], name=op.f('fk_activities_municipality_id_areas')),
+    sa.ForeignKeyConstraint(['on_behalf_of_id'], ['users.id'], name=op.f('fk_activities_on_behalf_of_id_users')),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_activities_owner_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activities')),
+    sa.UniqueConstraint('author_id', 'client_id', name=op.f('uq_activities_author_id_client_id'))
+    )
+    with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activities_municipality_id'), ['municipality_id'], unique=False)
+        batch_op.create_index('ix_activities_owner_on', ['owner_id', 'occurred_on'], unique=False)
+
     op.create_table('area_grants',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -115,6 +137,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_municipality_id'), ['municipality_id'], unique=False)
+
+    op.create_table('households',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
+    sa.Column('address_norm', sa.String(length=200), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('lng', sa.Float(), nullable=True),
+    sa.Column('types', server.db.JSONList(length=400), nullable=False),
+    sa.Column('needs', server.db.JSONList(length=400), nullable=False),
+    sa.Column('notes_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('cadence', sa.String(length=16), nullable=False),
+    sa.Column('cadence_days', sa.Integer(), nullable=False),
+    sa.Column('last_contact_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('status_reason', sa.String(length=16), nullable=True),
+    sa.Column('status_since', sa.Date(), nullable=True),
+    sa.Column('expected_return', sa.Date(), nullable=True),
+    sa.Column('external_ref', sa.String(length=64), nullable=True),
+    sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_households_area_id_areas')),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_households_created_by_users')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['areas.id'], name=op.f('fk_households_municipality_id_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_households'))
+    )
+    with op.batch_alter_table('households', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_households_address_norm'), ['address_norm'], unique=False)
+        batch_op.create_index(batch_op.f('ix_households_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_households_external_ref'), ['external_ref'], unique=False)
+        batch_op.create_index(batch_op.f('ix_households_municipality_id'), ['municipality_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_households_status'), ['status'], unique=False)
 
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -185,6 +240,107 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_role_grants_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_role_grants_user_id'), ['user_id'], unique=False)
 
+    op.create_table('watch_settings',
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('consent_watch', sa.String(length=16), nullable=False),
+    sa.Column('consent_share', sa.String(length=16), nullable=False),
+    sa.Column('consent_evacuation', sa.String(length=16), nullable=False),
+    sa.Column('visit_methods', server.db.JSONList(length=200), nullable=False),
+    sa.Column('absent_counts', sa.Boolean(), nullable=False),
+    sa.Column('salon_counts_for_cadence', sa.Boolean(), nullable=False),
+    sa.Column('term_end_month', sa.Integer(), nullable=False),
+    sa.Column('term_end_day', sa.Integer(), nullable=False),
+    sa.Column('updated_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['municipality_id'], ['areas.id'], name=op.f('fk_watch_settings_municipality_id_areas')),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_watch_settings_updated_by_users')),
+    sa.PrimaryKeyConstraint('municipality_id', name=op.f('pk_watch_settings'))
+    )
+    op.create_table('assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('valid_from', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_to', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('assigned_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['assigned_by'], ['users.id'], name=op.f('fk_assignments_assigned_by_users')),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_assignments_household_id_households')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_assignments_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignments'))
+    )
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignments_household_id'), ['household_id'], unique=False)
+        batch_op.create_index('ix_assignments_user_live', ['user_id', 'valid_to'], unique=False)
+
+    op.create_table('contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('on_behalf_of_id', sa.Integer(), nullable=True),
+    sa.Column('owner_role', sa.String(length=16), nullable=False),
+    sa.Column('client_id', sa.String(length=64), nullable=False),
+    sa.Column('method', sa.String(length=16), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('signs', server.db.JSONList(length=600), nullable=False),
+    sa.Column('note_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('occurred_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=True),
+    sa.Column('met_person_ids', server.db.JSONList(length=400), nullable=False),
+    sa.Column('counts_as_visit', sa.Boolean(), nullable=False),
+    sa.Column('counts_for_cadence', sa.Boolean(), nullable=False),
+    sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('corrects_id', sa.Integer(), nullable=True),
+    sa.Column('superseded_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_contacts_author_id_users')),
+    sa.ForeignKeyConstraint(['corrects_id'], ['contacts.id'], name=op.f('fk_contacts_corrects_id_contacts')),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_contacts_household_id_households')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['areas.id'], name=op.f('fk_contacts_municipality_id_areas')),
+    sa.ForeignKeyConstraint(['on_behalf_of_id'], ['users.id'], name=op.f('fk_contacts_on_behalf_of_id_users')),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_contacts_owner_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts')),
+    sa.UniqueConstraint('author_id', 'client_id', name=op.f('uq_contacts_author_id_client_id'))
+    )
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.create_index('ix_contacts_household_at', ['household_id', 'occurred_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contacts_municipality_id'), ['municipality_id'], unique=False)
+        batch_op.create_index('ix_contacts_owner_at', ['owner_id', 'occurred_at'], unique=False)
+
+    op.create_table('persons',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('kana', sa.String(length=100), nullable=False),
+    sa.Column('kana_norm', sa.String(length=100), nullable=False),
+    sa.Column('name_norm', sa.String(length=100), nullable=False),
+    sa.Column('birth_date', sa.Date(), nullable=True),
+    sa.Column('birth_year', sa.Integer(), nullable=True),
+    sa.Column('phone', sa.String(length=32), nullable=True),
+    sa.Column('emergency_contacts', server.db.JSONList(length=2000), nullable=False),
+    sa.Column('needs', server.db.JSONList(length=400), nullable=False),
+    sa.Column('evacuation_support', sa.Boolean(), nullable=False),
+    sa.Column('health_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('disability_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('notes_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('deceased_on', sa.Date(), nullable=True),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_persons_household_id_households')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['persons.id'], name=op.f('fk_persons_merged_into_id_persons')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['areas.id'], name=op.f('fk_persons_municipality_id_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_persons'))
+    )
+    with op.batch_alter_table('persons', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_persons_birth_year'), ['birth_year'], unique=False)
+        batch_op.create_index(batch_op.f('ix_persons_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_persons_kana_norm'), ['kana_norm'], unique=False)
+        batch_op.create_index(batch_op.f('ix_persons_municipality_id'), ['municipality_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_persons_name_norm'), ['name_norm'], unique=False)
+
     op.create_table('web_sessions',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
@@ -219,11 +375,126 @@ def upgrade() -> None:
     with op.batch_alter_table('webauthn_challenges', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webauthn_challenges_session_id'), ['session_id'], unique=False)
 
+    op.create_table('activity_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('field', sa.String(length=16), nullable=True),
+    sa.Column('content', sa.String(length=24), nullable=True),
+    sa.Column('liaison_with', sa.String(length=16), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_activity_items_contact_id_contacts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_items'))
+    )
+    with op.batch_alter_table('activity_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activity_items_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('concern_flags',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
+    sa.Column('holder_id', sa.Integer(), nullable=True),
+    sa.Column('urgency', sa.String(length=16), nullable=False),
+    sa.Column('category', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_concern_flags_contact_id_contacts')),
+    sa.ForeignKeyConstraint(['holder_id'], ['users.id'], name=op.f('fk_concern_flags_holder_id_users')),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_concern_flags_household_id_households')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['areas.id'], name=op.f('fk_concern_flags_municipality_id_areas')),
+    sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_concern_flags_reporter_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_concern_flags')),
+    sa.UniqueConstraint('contact_id', name=op.f('uq_concern_flags_contact_id'))
+    )
+    with op.batch_alter_table('concern_flags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_concern_flags_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_concern_flags_municipality_id'), ['municipality_id'], unique=False)
+
+    op.create_table('consents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=16), nullable=False),
+    sa.Column('given', sa.Boolean(), nullable=False),
+    sa.Column('given_on', sa.Date(), nullable=False),
+    sa.Column('given_by', sa.String(length=16), nullable=False),
+    sa.Column('method', sa.String(length=16), nullable=False),
+    sa.Column('recorded_by', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_consents_person_id_persons')),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_consents_recorded_by_users')),
+    sa.ForeignKeyConstraint(['withdrawn_by'], ['users.id'], name=op.f('fk_consents_withdrawn_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consents'))
+    )
+    with op.batch_alter_table('consents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consents_person_id'), ['person_id'], unique=False)
+
+    op.create_table('household_status_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=True),
+    sa.Column('since', sa.Date(), nullable=False),
+    sa.Column('expected_return', sa.Date(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_by', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_household_status_changes_household_id_households')),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_household_status_changes_person_id_persons')),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_household_status_changes_recorded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_household_status_changes'))
+    )
+    with op.batch_alter_table('household_status_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_household_status_changes_household_id'), ['household_id'], unique=False)
+
+    op.create_table('revisits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_reason', sa.String(length=16), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_revisits_contact_id_contacts')),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_revisits_household_id_households')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_revisits_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_revisits'))
+    )
+    with op.batch_alter_table('revisits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_revisits_household_id'), ['household_id'], unique=False)
+        batch_op.create_index('ix_revisits_user_open', ['user_id', 'closed_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('revisits', schema=None) as batch_op:
+        batch_op.drop_index('ix_revisits_user_open')
+        batch_op.drop_index(batch_op.f('ix_revisits_household_id'))
+
+    op.drop_table('revisits')
+    with op.batch_alter_table('household_status_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_household_status_changes_household_id'))
+
+    op.drop_table('household_status_changes')
+    with op.batch_alter_table('consents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consents_person_id'))
+
+    op.drop_table('consents')
+    with op.batch_alter_table('concern_flags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_concern_flags_municipality_id'))
+        batch_op.drop_index(batch_op.f('ix_concern_flags_household_id'))
+
+    op.drop_table('concern_flags')
+    with op.batch_alter_table('activity_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activity_items_contact_id'))
+
+    op.drop_table('activity_items')
     with op.batch_alter_table('webauthn_challenges', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webauthn_challenges_session_id'))
 
@@ -232,6 +503,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_web_sessions_user_id'))
 
     op.drop_table('web_sessions')
+    with op.batch_alter_table('persons', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_persons_name_norm'))
+        batch_op.drop_index(batch_op.f('ix_persons_municipality_id'))
+        batch_op.drop_index(batch_op.f('ix_persons_kana_norm'))
+        batch_op.drop_index(batch_op.f('ix_persons_household_id'))
+        batch_op.drop_index(batch_op.f('ix_persons_birth_year'))
+
+    op.drop_table('persons')
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contacts_owner_at')
+        batch_op.drop_index(batch_op.f('ix_contacts_municipality_id'))
+        batch_op.drop_index('ix_contacts_household_at')
+
+    op.drop_table('contacts')
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.drop_index('ix_assignments_user_live')
+        batch_op.drop_index(batch_op.f('ix_assignments_household_id'))
+
+    op.drop_table('assignments')
+    op.drop_table('watch_settings')
     with op.batch_alter_table('role_grants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_grants_user_id'))
         batch_op.drop_index(batch_op.f('ix_role_grants_organisation_id'))
@@ -250,6 +541,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invitations_user_id'))
 
     op.drop_table('invitations')
+    with op.batch_alter_table('households', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_households_status'))
+        batch_op.drop_index(batch_op.f('ix_households_municipality_id'))
+        batch_op.drop_index(batch_op.f('ix_households_external_ref'))
+        batch_op.drop_index(batch_op.f('ix_households_area_id'))
+        batch_op.drop_index(batch_op.f('ix_households_address_norm'))
+
+    op.drop_table('households')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_municipality_id'))
         batch_op.drop_index(batch_op.f('ix_audit_events_actor_id'))
@@ -261,6 +560,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_area_grants_area_id'))
 
     op.drop_table('area_grants')
+    with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.drop_index('ix_activities_owner_on')
+        batch_op.drop_index(batch_op.f('ix_activities_municipality_id'))
+
+    op.drop_table('activities')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_municipality_id'))
 

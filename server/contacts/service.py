@@ -1,0 +1,357 @@
+"""Logging contacts and activities; corrections, withdrawals, revisits and concern flags.
+
+Rules:
+- a contact is logged only on a household in the logger's scope whose watch-over has not ended;
+- a resend with the same (author, client id) returns the stored contact and writes nothing;
+- when: not in the future (5 minutes' clock skew allowed), not before the first day of the
+  previous Asia/Tokyo month, and never in a month whose activity record is submitted;
+- counts_as_visit is fixed at log time from the municipality's rule, for commissioners only
+  (volunteers are not part of the national activity record);
+- 相談・支援 items carry exactly one 分野 and one 内容, 連絡調整 items say with whom; both only
+  on a commissioner's contact;
+- "met" names only members who consent to watch-over; raising a concern is never blocked by consent;
+- the author may correct or withdraw within 7 days; a correction is a new row that supersedes the
+  old one, nothing is deleted; every change is audited;
+- 代理入力: a coordinator logs for a commissioner of their municipality: author = coordinator,
+  owner = on_behalf_of = the commissioner, and the audit row says so.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.assignments.service import holds_role
+from server.audit.actions import register
+from server.audit.service import record
+from server.contacts.models import (
+    CONTENTS, FIELDS, LIAISON_WITH, METHODS, OTHER_ACTIVITIES, OUTCOMES, SIGNS, URGENCY_FOR, Activity,
+    ActivityItem, ConcernFlag, Contact, Revisit,
+)
+from server.db import utcnow
+from server.errors import Invalid, NotFound
+from server.households import crypto
+from server.households.models import Household, Person
+from server.households.service import watch_settings
+from server.i18n import N_, TOKYO
+from server.scope import Scope, require_household
+from server.users.models import User
+
+register({
+    "contact.logged": N_("Contact logged"),
+    "contact.corrected": N_("Contact corrected"),
+    "contact.withdrawn": N_("Contact withdrawn"),
+    "activity.logged": N_("Activity logged"),
+    "activity.withdrawn": N_("Activity withdrawn"),
+    "concern.flagged": N_("Concern flagged from a contact"),
+})
+
+EDIT_WINDOW = dt.timedelta(days=7)
+SKEW = dt.timedelta(minutes=5)
+MET_METHODS = {"visit", "phone", "greeting", "salon", "other"}
+NOTE_LIMIT = 1000
+
+
+@dataclass
+class ContactInput:
+    household_id: int
+    client_id: str
+    method: str
+    outcome: str = "no_change"
+    signs: list[str] = field(default_factory=list)
+    note: str = ""
+    occurred_at: dt.datetime | None = None
+    duration: int | None = None
+    met_person_ids: list[int] | None = None
+    revisit_on: dt.date | None = None
+    flag_concern: bool = False
+    consults: list[tuple[str, str]] = field(default_factory=list)  # (分野, 内容)
+    liaisons: list[str] = field(default_factory=list)
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def previous_month_start(day: dt.date) -> dt.date:
+    return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def tokyo_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime(year, month, 1, tzinfo=TOKYO)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=TOKYO)
+    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+
+
+async def month_locked(session: AsyncSession, owner_id: int, year: int, month: int) -> bool:
+    """Whether the owner's activity record for that month is submitted. The activity-record issue
+    replaces this hook; until then no month is locked."""
+    return False
+
+
+async def check_when(session: AsyncSession, owner_id: int, when: dt.datetime, now: dt.datetime) -> str | None:
+    """An error message when `when` is outside the back-dating window, else None."""
+    if when > now + SKEW:
+        return N_("The time cannot be in the future.")
+    local = when.astimezone(TOKYO).date()
+    if local < previous_month_start(now.astimezone(TOKYO).date()):
+        return N_("You can only enter this month or last month.")
+    if await month_locked(session, owner_id, local.year, local.month):
+        return N_("That month's activity record is already submitted.")
+    return None
+
+
+async def _owner(session: AsyncSession, actor: User, scope: Scope, municipality_id: int,
+                 on_behalf_of: int | None) -> tuple[int, str]:
+    """(owner id, owner role): whose activity this is."""
+    if on_behalf_of is not None and on_behalf_of != actor.id:
+        if not scope.coordinates(municipality_id):
+            raise NotFound()
+        if not await holds_role(session, on_behalf_of, "commissioner", municipality_id):
+            raise Invalid(fields={"on_behalf_of": N_("Choose a commissioner of this municipality.")})
+        return on_behalf_of, "commissioner"
+    if "commissioner" in scope.roles:
+        return actor.id, "commissioner"
+    if "volunteer" in scope.roles:
+        return actor.id, "volunteer"
+    return actor.id, "coordinator"
+
+
+def _check_client_id(client_id: str | None) -> str:
+    client_id = (client_id or "").strip()
+    if not 8 <= len(client_id) <= 64 or not all(c.isalnum() or c in "-_:" for c in client_id):
+        raise Invalid(fields={"client_id": N_("The form was incomplete. Please reload the page and try again.")})
+    return client_id
+
+
+async def _validate(session: AsyncSession, data: ContactInput, household: Household, owner_id: int, owner_role: str,
+                    now: dt.datetime) -> tuple[dict, dt.datetime, list[int]]:
+    errors: dict[str, str] = {}
+    if data.method not in METHODS:
+        errors["method"] = N_("Choose how you made contact.")
+    if data.outcome not in OUTCOMES:
+        errors["outcome"] = N_("Choose how it was.")
+    if any(s not in SIGNS for s in data.signs) or len(data.signs) > len(SIGNS):
+        errors["signs"] = N_("Choose from the listed signs.")
+    if len(data.note or "") > NOTE_LIMIT:
+        errors["note"] = N_("Please keep the note under 1,000 characters.")
+    if data.duration is not None and not 0 <= data.duration <= 600:
+        errors["duration"] = N_("Enter the minutes, from 0 to 600.")
+    when = data.occurred_at or now
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=TOKYO)
+    problem = await check_when(session, owner_id, when, now)
+    if problem:
+        errors["occurred_at"] = problem
+    if household.status == "ended":
+        errors["household_id"] = N_("Watch-over of this household has ended.")
+    members = (await session.scalars(select(Person.id).where(
+        Person.household_id == household.id, Person.watch_ok.is_(True)))).all()
+    met = data.met_person_ids
+    if met is None:
+        met = list(members) if data.method in MET_METHODS else []
+    if any(i not in members for i in met):
+        errors["met_person_ids"] = N_("Choose from the members listed.")
+    if met and data.method not in MET_METHODS:
+        errors["met_person_ids"] = N_("Nobody was met with this contact method.")
+    if data.revisit_on is not None:
+        if data.method != "visit_absent":
+            errors["revisit_on"] = N_("A revisit reminder is only for a visit when nobody was home.")
+        elif not when.astimezone(TOKYO).date() <= data.revisit_on <= when.astimezone(TOKYO).date() + dt.timedelta(days=60):
+            errors["revisit_on"] = N_("Choose a day within the next 60 days.")
+    if (data.consults or data.liaisons) and owner_role != "commissioner":
+        errors["consults"] = N_("Activity-record items are for commissioners' contacts.")
+    if len(data.consults) > 10 or len(data.liaisons) > 10:
+        errors["consults"] = N_("Too many items.")
+    for f, c in data.consults:
+        if f not in FIELDS or c not in CONTENTS:
+            errors["consults"] = N_("Each consultation needs one field and one content from the lists.")
+    if any(w not in LIAISON_WITH for w in data.liaisons):
+        errors["liaisons"] = N_("Choose who the liaison was with.")
+    if data.flag_concern and data.outcome not in URGENCY_FOR:
+        errors["flag_concern"] = N_("A concern is flagged from 'something to watch', 'must tell' or 'emergency'.")
+    return errors, when, sorted(set(met))
+
+
+async def _existing(session: AsyncSession, author_id: int, client_id: str) -> Contact | None:
+    return (await session.scalars(select(Contact).where(Contact.author_id == author_id,
+                                                        Contact.client_id == client_id))).first()
+
+
+async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data: ContactInput,
+                      on_behalf_of: int | None = None, audit: bool = True) -> tuple[Contact, bool]:
+    """Returns (contact, created). A resend of the same client id returns the stored contact."""
+    client_id = _check_client_id(data.client_id)
+    existing = await _existing(session, actor.id, client_id)
+    if existing is not None:
+        if existing.household_id != data.household_id:
+            raise Invalid(fields={"client_id": N_("The form was incomplete. Please reload the page and try again.")})
+        return existing, False
+    household = await require_household(session, scope, data.household_id)
+    owner_id, owner_role = await _owner(session, actor, scope, household.municipality_id, on_behalf_of)
+    now = utcnow()
+    errors, when, met = await _validate(session, data, household, owner_id, owner_role, now)
+    if errors:
+        raise Invalid(fields=errors)
+    rules = await watch_settings(session, household.municipality_id)
+    counts = owner_role == "commissioner" and data.method in rules.visit_methods and (
+        data.method != "visit_absent" or rules.absent_counts)
+    row = Contact(municipality_id=household.municipality_id, household_id=household.id, author_id=actor.id,
+                  owner_id=owner_id, on_behalf_of_id=owner_id if owner_id != actor.id else None,
+                  owner_role=owner_role, client_id=client_id, method=data.method, outcome=data.outcome,
+                  signs=sorted(set(data.signs)), note_sealed=crypto.seal((data.note or "").strip(), "contacts.note"),
+                  occurred_at=when, duration_minutes=data.duration, met_person_ids=met, counts_as_visit=counts,
+                  counts_for_cadence=data.method != "salon" or rules.salon_counts_for_cadence, created_at=now)
+    try:
+        if session.bind.dialect.name == "sqlite":  # BEGIN IMMEDIATE already serialises writers
+            session.add(row)
+            await session.flush()
+        else:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+    except IntegrityError:
+        found = await _existing(session, actor.id, client_id)
+        if found is None:
+            raise
+        return found, False
+    await _after_log(session, row, household, data)
+    if audit:
+        await record(session, action="contact.logged", actor_id=actor.id, municipality_id=household.municipality_id,
+                     object_type="contact", object_id=row.id, ids=met or None, on_behalf_of_id=row.on_behalf_of_id)
+    return row, True
+
+
+async def _after_log(session: AsyncSession, row: Contact, household: Household, data: ContactInput) -> None:
+    for f, c in data.consults:
+        session.add(ActivityItem(contact_id=row.id, kind="consult", field=f, content=c))
+    for w in data.liaisons:
+        session.add(ActivityItem(contact_id=row.id, kind="liaison", liaison_with=w))
+    # Any later contact answers an open revisit; a new 不在 may set a new one.
+    await session.execute(update(Revisit).where(Revisit.household_id == household.id, Revisit.closed_at.is_(None))
+                          .values(closed_at=row.created_at, closed_reason="contact"))
+    if data.revisit_on is not None:
+        session.add(Revisit(household_id=household.id, contact_id=row.id, user_id=row.owner_id, due_on=data.revisit_on))
+    if data.flag_concern:
+        session.add(ConcernFlag(municipality_id=household.municipality_id, household_id=household.id,
+                                contact_id=row.id, reporter_id=row.author_id, holder_id=row.owner_id,
+                                urgency=URGENCY_FOR[data.outcome], category="other"))
+    if row.counts_for_cadence and (household.last_contact_at is None or row.occurred_at > household.last_contact_at):
+        household.last_contact_at = row.occurred_at
+    await session.flush()
+
+
+async def _editable(session: AsyncSession, actor: User, scope: Scope, contact_id: int) -> tuple[Contact, Household]:
+    row = await session.get(Contact, contact_id)
+    if row is None or row.author_id != actor.id:
+        raise NotFound()
+    household = await require_household(session, scope, row.household_id)
+    if row.superseded_at is not None or row.withdrawn_at is not None:
+        raise Invalid(fields={"contact": N_("This entry was already corrected or withdrawn.")})
+    if utcnow() - row.created_at > EDIT_WINDOW:
+        raise Invalid(fields={"contact": N_("Entries can be changed for 7 days only.")})
+    return row, household
+
+
+async def _refresh_last_contact(session: AsyncSession, household: Household) -> None:
+    household.last_contact_at = await session.scalar(select(func.max(Contact.occurred_at)).where(
+        Contact.household_id == household.id, Contact.superseded_at.is_(None), Contact.withdrawn_at.is_(None),
+        Contact.counts_for_cadence.is_(True)))
+
+
+async def withdraw_contact(session: AsyncSession, *, actor: User, scope: Scope, contact_id: int) -> Contact:
+    """The undo of a quick log, and the author's withdrawal within 7 days."""
+    row, household = await _editable(session, actor, scope, contact_id)
+    now = utcnow()
+    row.withdrawn_at = now
+    await session.execute(update(Revisit).where(Revisit.contact_id == row.id, Revisit.closed_at.is_(None))
+                          .values(closed_at=now, closed_reason="withdrawn"))
+    await session.execute(update(ConcernFlag).where(ConcernFlag.contact_id == row.id, ConcernFlag.status == "draft")
+                          .values(status="closed", closed_at=now))
+    await session.flush()
+    await _refresh_last_contact(session, household)
+    await record(session, action="contact.withdrawn", actor_id=actor.id, municipality_id=row.municipality_id,
+                 object_type="contact", object_id=row.id, on_behalf_of_id=row.on_behalf_of_id)
+    return row
+
+
+async def correct_contact(session: AsyncSession, *, actor: User, scope: Scope, contact_id: int,
+                          data: ContactInput) -> Contact:
+    """A correction is a new row (corrects_id) that supersedes the old; the old stays readable."""
+    old, household = await _editable(session, actor, scope, contact_id)
+    data.household_id = household.id
+    data.client_id = data.client_id or f"corr-{uuid.uuid4().hex}"
+    old.superseded_at = utcnow()
+    await session.execute(update(Revisit).where(Revisit.contact_id == old.id, Revisit.closed_at.is_(None))
+                          .values(closed_at=old.superseded_at, closed_reason="withdrawn"))
+    await session.flush()
+    on_behalf = old.on_behalf_of_id
+    new, created = await log_contact(session, actor=actor, scope=scope, data=data, on_behalf_of=on_behalf, audit=False)
+    if not created:
+        raise Invalid(fields={"client_id": N_("The form was incomplete. Please reload the page and try again.")})
+    new.corrects_id = old.id
+    # The old contact's concern flag stays linked to it: what was decided then is kept as made.
+    await session.flush()
+    await _refresh_last_contact(session, household)
+    await record(session, action="contact.corrected", actor_id=actor.id, municipality_id=new.municipality_id,
+                 object_type="contact", object_id=new.id, ids=[old.id], on_behalf_of_id=new.on_behalf_of_id)
+    return new
+
+
+async def log_activity(session: AsyncSession, *, actor: User, scope: Scope, client_id: str, kind: str,
+                       occurred_on: dt.date | None, on_behalf_of: int | None = None,
+                       municipality_id: int | None = None) -> tuple[Activity, bool]:
+    """A stand-alone その他の活動 entry, or an activity day without a resident ("day")."""
+    client_id = _check_client_id(client_id)
+    found = (await session.scalars(select(Activity).where(Activity.author_id == actor.id,
+                                                          Activity.client_id == client_id))).first()
+    if found is not None:
+        return found, False
+    municipality_id = municipality_id or actor.municipality_id
+    if on_behalf_of is not None and on_behalf_of != actor.id:
+        owner_id, role = await _owner(session, actor, scope, municipality_id, on_behalf_of)
+    else:
+        if "commissioner" not in scope.roles:
+            raise NotFound()
+        owner_id, role = actor.id, "commissioner"
+    errors = {}
+    if kind not in OTHER_ACTIVITIES and kind != "day":
+        errors["kind"] = N_("Choose the kind of activity.")
+    now = utcnow()
+    if occurred_on is None:
+        errors["occurred_on"] = N_("Enter the date.")
+    else:
+        problem = await check_when(session, owner_id, dt.datetime.combine(occurred_on, dt.time(12), tzinfo=TOKYO)
+                                   if occurred_on != now.astimezone(TOKYO).date() else now, now)
+        if problem:
+            errors["occurred_on"] = problem
+    if errors:
+        raise Invalid(fields=errors)
+    row = Activity(municipality_id=municipality_id, author_id=actor.id, owner_id=owner_id,
+                   on_behalf_of_id=owner_id if owner_id != actor.id else None, client_id=client_id, kind=kind,
+                   occurred_on=occurred_on)
+    session.add(row)
+    await session.flush()
+    await record(session, action="activity.logged", actor_id=actor.id, municipality_id=municipality_id,
+                 object_type="activity", object_id=row.id, on_behalf_of_id=row.on_behalf_of_id)
+    return row, True
+
+
+async def withdraw_activity(session: AsyncSession, *, actor: User, activity_id: int) -> Activity:
+    row = await session.get(Activity, activity_id)
+    if row is None or row.author_id != actor.id or row.withdrawn_at is not None:
+        raise NotFound()
+    if utcnow() - row.created_at > EDIT_WINDOW:
+        raise Invalid(fields={"activity": N_("Entries can be changed for 7 days only.")})
+    row.withdrawn_at = utcnow()
+    await record(session, action="activity.withdrawn", actor_id=actor.id, municipality_id=row.municipality_id,
+                 object_type="activity", object_id=row.id)
+    return row
+
+
+def note_of(contact: Contact) -> str:
+    return crypto.unseal(contact.note_sealed, "contacts.note") or ""
