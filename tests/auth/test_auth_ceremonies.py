@@ -1,32 +1,15 @@
 """Real passkey ceremonies against the app, with a software authenticator (no browser)."""
 from __future__ import annotations
 
-from auth_builders import invited
-from helpers import post_json
-from softkey import SoftKey
+from tests.auth.auth_builders import actions, invited, register
+from tests.helpers import post_json
+from tests.auth.softkey import SoftKey
 from sqlalchemy import select
 
 from server.audit.models import AuditEvent
 from server.auth.models import Invitation, Passkey, WebSession
 from server.auth.sessions import hash_token
 from server.users.models import User
-
-
-async def register(client, token: str, key: SoftKey, **kwargs):  # noqa: ANN001, ANN201
-    r = await post_json(client, f"/invite/{token}/options")
-    assert r.status_code == 200, r.text
-    return await post_json(client, f"/invite/{token}/register",
-                           {"credential": key.create(r.json()["publicKey"], **kwargs), "name": "わたしのスマホ"})
-
-
-async def sign_in_with(client, key: SoftKey, **kwargs):  # noqa: ANN001, ANN201
-    r = await post_json(client, "/signin/options")
-    assert r.status_code == 200, r.text
-    return await post_json(client, "/signin/verify", {"credential": key.get(r.json()["publicKey"], **kwargs)})
-
-
-async def actions(db) -> list[str]:  # noqa: ANN001
-    return list((await db.scalars(select(AuditEvent.action).order_by(AuditEvent.id))).all())
 
 
 async def test_an_invited_person_registers_a_passkey_and_lands_on_home(client, sessionmaker, db):
@@ -98,7 +81,9 @@ async def test_sign_in_rotates_the_session_id_so_the_old_cookie_is_useless(clien
     assert await db.get(WebSession, hash_token(before)) is None
     await db.rollback()  # SQLite: every transaction here is BEGIN IMMEDIATE, so release the lock
 
-    client.cookies.set("tsunagu_session", before, domain="localhost")
+    client.cookies.clear()
+    client.cookies.set("tsunagu_session", before)
     assert (await client.get("/home", follow_redirects=False)).status_code == 303
-    client.cookies.set("tsunagu_session", after, domain="localhost")
+    client.cookies.clear()
+    client.cookies.set("tsunagu_session", after)
     assert (await client.get("/home", follow_redirects=False)).status_code == 200
