@@ -138,7 +138,8 @@ function setup(root) {
       });
       if (credential) await finish(credential);
     } catch (error) {
-      if (!signal.aborted) explain(error);
+      // Autofill runs before the person asked for anything: stay quiet unless their pick failed.
+      if (!signal.aborted && error instanceof Failure) explain(error);
     }
   };
 
