@@ -27,7 +27,7 @@ from server.deps import provide_current, provide_db, provide_settings
 from server.errors import EXCEPTION_HANDLERS
 from server.health import healthz
 from server.home import routes as home_routes
-from server.rendering import template_config
+from server.rendering import remember_request, template_config
 from server.security import make_hook
 from server.users import routes as users_routes
 
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[make_hook(https=settings.https)],
+        before_request=remember_request,  # lets macros imported without context find the CSRF token
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         openapi_config=None,

@@ -5,9 +5,14 @@ rendered in the person's language, with the CSP nonce, and never shows a stack t
 """
 from __future__ import annotations
 
+import hmac
 import logging
 
 from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash, generate_csrf_token
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -103,6 +108,28 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+def _csrf_cookie_for_error_page(request: Request) -> Cookie | None:
+    """Give an error page a working CSRF token (its language switch and sign-out are forms).
+
+    The router's own 404/405 answer before the CSRF middleware runs, and a refused POST never
+    gets a token: without this the page's forms would carry an empty token and fail again.
+    """
+    config = getattr(request.app, "csrf_config", None)
+    if config is None:
+        return None
+    state = ScopeState.from_scope(request.scope)
+    if state.csrf_token is not Empty and state.csrf_token:
+        return None
+    cookie = request.cookies.get(config.cookie_name, "")
+    n = CSRF_SECRET_LENGTH
+    if len(cookie) > n and hmac.compare_digest(cookie[n:], generate_csrf_hash(cookie[:n], config.secret)):
+        state.csrf_token = cookie
+        return None
+    state.csrf_token = token = generate_csrf_token(config.secret)
+    return Cookie(key=config.cookie_name, value=token, path=config.cookie_path, secure=config.cookie_secure,
+                  httponly=config.cookie_httponly, samesite=config.cookie_samesite, domain=config.cookie_domain)
+
+
 def error_response(request: Request, status: int, message: str | None = None,
                    headers: dict[str, str] | None = None, fields: dict[str, str] | None = None) -> Response:
     from server.i18n import negotiate, set_locale
@@ -114,9 +141,10 @@ def error_response(request: Request, status: int, message: str | None = None,
     if _wants_json(request) or request.url.path == "/sync":
         return Response({"error": text, "fields": {k: _(v) for k, v in (fields or {}).items()}},
                         status_code=status, headers=headers)
+    cookie = _csrf_cookie_for_error_page(request)
     return Template(template_name="errors/error.html",
                     context={"status": status, "title": title, "message": text, "fields": fields or {}},
-                    status_code=status, headers=headers)
+                    status_code=status, headers=headers, cookies=[cookie] if cookie else None)
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:

@@ -1,6 +1,7 @@
 """Jinja environment, content-hashed static URLs, and page-or-block rendering for htmx."""
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from functools import lru_cache
 from typing import Any
@@ -10,6 +11,8 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Response, Template
 from litestar.template.config import TemplateConfig
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from server import i18n
 from server.config import WEB
@@ -35,15 +38,36 @@ def tel(number: str | None) -> str:
     return "tel:" + "".join(ch for ch in (number or "") if ch.isdigit() or ch == "+")
 
 
+# The request being handled: macros imported without `with context` cannot see the template's
+# `request`, yet their forms need the CSRF token (set by remember_request, a before_request hook).
+_request: contextvars.ContextVar[Request | None] = contextvars.ContextVar("request", default=None)
+
+
+def remember_request(request: Request) -> None:
+    _request.set(request)
+
+
+def _request_of(ctx) -> Request | None:  # noqa: ANN001
+    return ctx.get("request") or _request.get()
+
+
 @pass_context
 def csp_nonce(ctx) -> str:  # noqa: ANN001
-    return nonce_for(ctx["request"].scope)
+    return nonce_for(_request_of(ctx).scope)
+
+
+@pass_context
+def csrf_token(ctx) -> str:  # noqa: ANN001
+    """Litestar's token for this request, also inside macros imported without context."""
+    request = _request_of(ctx)
+    token = ScopeState.from_scope(request.scope).csrf_token if request is not None else Empty
+    return "" if token is Empty else token
 
 
 @pass_context
 def current_of(ctx):  # noqa: ANN001, ANN201
     """The request's Current (who is signed in), or None on pages rendered before it was resolved."""
-    request = ctx.get("request")
+    request = _request_of(ctx)
     return getattr(request.state, "current", None) if request is not None else None
 
 
@@ -63,7 +87,9 @@ def make_environment() -> Environment:
 def template_config(settings: Any) -> TemplateConfig:
     env = make_environment()
     env.globals["settings"] = settings
-    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
+    engine = JinjaTemplateEngine.from_environment(env)
+    env.globals["csrf_token"] = csrf_token  # replaces Litestar's, which needs the template context
+    return TemplateConfig(instance=engine)
 
 
 def page(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200,

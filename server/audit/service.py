@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.actions import ACTIONS
@@ -32,6 +34,10 @@ class UnknownAction(ValueError):
 
 def audit_key(secret_key: str) -> bytes:
     return hashlib.sha256(b"tsunagu-audit-v1\x00" + secret_key.encode()).digest()
+
+
+def _insert_for(session: AsyncSession):  # noqa: ANN202
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 def chain_for(municipality_id: int | None) -> str:
@@ -78,15 +84,16 @@ async def record(
     if action not in ACTIONS:
         raise UnknownAction(action)
     chain = chain_for(municipality_id)
-    # Lock the chain head first: on PostgreSQL concurrent writers queue on this row; on SQLite the
-    # transaction already holds the write lock (BEGIN IMMEDIATE).
+    # A new chain's head is created race-free (two first writers must not both insert it)...
+    await session.execute(_insert_for(session)(AuditHead).values(chain=chain, seq=0, mac=GENESIS)
+                          .on_conflict_do_nothing(index_elements=["chain"]))
+    # ...then locked: on PostgreSQL concurrent writers queue on this row; on SQLite the transaction
+    # already holds the write lock (BEGIN IMMEDIATE). populate_existing: a session reused across
+    # transactions must not trust the head it saw before another writer moved it.
     head = (
-        await session.execute(select(AuditHead).where(AuditHead.chain == chain).with_for_update())
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(chain=chain, seq=0, mac=GENESIS)
-        session.add(head)
-        await session.flush()
+        await session.execute(select(AuditHead).where(AuditHead.chain == chain).with_for_update()
+                              .execution_options(populate_existing=True))
+    ).scalar_one()
     row = AuditEvent(
         chain=chain,
         seq=head.seq + 1,
