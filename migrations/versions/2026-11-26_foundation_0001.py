@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:20:33.459933
+Create Date: 2026-11-26 23:25:31.608221
 """
 from alembic import op
 import sqlalchemy as sa
@@ -152,6 +152,7 @@ def upgrade() -> None:
     sa.Column('cadence', sa.String(length=16), nullable=False),
     sa.Column('cadence_days', sa.Integer(), nullable=False),
     sa.Column('last_contact_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('watch_ok', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=8), nullable=False),
     sa.Column('status_reason', sa.String(length=16), nullable=True),
     sa.Column('status_since', sa.Date(), nullable=True),
@@ -323,6 +324,7 @@ def upgrade() -> None:
     sa.Column('emergency_contacts', server.db.JSONList(length=2000), nullable=False),
     sa.Column('needs', server.db.JSONList(length=400), nullable=False),
     sa.Column('evacuation_support', sa.Boolean(), nullable=False),
+    sa.Column('watch_ok', sa.Boolean(), nullable=False),
     sa.Column('health_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('disability_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('notes_sealed', sa.LargeBinary(), nullable=True),
