@@ -27,6 +27,10 @@ from server.deps import provide_current, provide_db, provide_settings
 from server.errors import EXCEPTION_HANDLERS
 from server.health import healthz
 from server.home import routes as home_routes
+from server.assignments import routes as assignments_routes
+from server.contacts import routes as contacts_routes
+from server.households import crypto as households_crypto
+from server.households import routes as households_routes
 from server.rendering import remember_request, template_config
 from server.security import make_hook
 from server.users import routes as users_routes
@@ -41,6 +45,9 @@ ROUTE_GROUPS = [
     areas_routes.ROUTES,  # /areas, /organisations (coordinators)
     audit_routes.ROUTES,  # /audit (coordinators)
     demo_routes.ROUTES,  # /demo/signin (TSUNAGU_DEMO=1 only)
+    households_routes.ROUTES,  # /households, /persons, /search, /watch-settings (watch-over)
+    assignments_routes.ROUTES,  # /households/{id}/assignments, /handover (watch-over)
+    contacts_routes.ROUTES,  # /round, /contacts, /activity, /concern-flags (watch-over)
 ]
 
 
@@ -49,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = make_engine(settings.database_url)
     audit_service.configure(settings.secret_key)
     ratelimit.configure(settings.rate_limit_per_minute)
+    households_crypto.configure(settings.data_key)
 
     async def on_startup(app: Litestar) -> None:
         app.state.engine = engine

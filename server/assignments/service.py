@@ -172,3 +172,12 @@ async def require_user(session: AsyncSession, user_id: int) -> User:
     if user is None:
         raise NotFound()
     return user
+
+
+async def candidates(session: AsyncSession, municipality_id: int, role: str) -> list[User]:
+    """People holding `role` in the municipality now (for the assign and handover forms)."""
+    now = utcnow()
+    return list((await session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id).where(
+        RoleGrant.role == role, RoleGrant.municipality_id == municipality_id, RoleGrant.valid_from <= now,
+        or_(RoleGrant.valid_to.is_(None), RoleGrant.valid_to > now), User.status == "active")
+        .order_by(User.display_name).distinct())).all())

@@ -40,7 +40,8 @@ def due_on(household: Household) -> dt.date | None:
     return household.last_contact_at.astimezone(TOKYO).date() + dt.timedelta(days=household.cadence_days)
 
 
-async def round_for(session: AsyncSession, scope: Scope, *, limit: int | None = None) -> list[RoundEntry]:
+async def round_for(session: AsyncSession, scope: Scope, *, limit: int | None = None,
+                    only: int | None = None) -> list[RoundEntry]:
     """The person's assigned households, active and consenting, most overdue first.
 
     Never-visited households come first; then by days past due (a revisit due today or earlier
@@ -52,7 +53,8 @@ async def round_for(session: AsyncSession, scope: Scope, *, limit: int | None = 
         select(Household).join(Assignment, Assignment.household_id == Household.id).where(
             Assignment.user_id == scope.user_id, Assignment.valid_from <= now,
             or_(Assignment.valid_to.is_(None), Assignment.valid_to > now),
-            Household.status == "active", Household.watch_ok.is_(True)).distinct())).all()
+            Household.status == "active", Household.watch_ok.is_(True),
+            *([Household.id == only] if only is not None else [])).distinct())).all()
     if not households:
         return []
     ids = [h.id for h in households]

@@ -48,6 +48,7 @@ register({
     "activity.logged": N_("Activity logged"),
     "activity.withdrawn": N_("Activity withdrawn"),
     "concern.flagged": N_("Concern flagged from a contact"),
+    "concern_flags.viewed": N_("Draft concerns listed"),
 })
 
 EDIT_WINDOW = dt.timedelta(days=7)
@@ -285,15 +286,15 @@ async def correct_contact(session: AsyncSession, *, actor: User, scope: Scope, c
     old, household = await _editable(session, actor, scope, contact_id)
     data.household_id = household.id
     data.client_id = data.client_id or f"corr-{uuid.uuid4().hex}"
-    old.superseded_at = utcnow()
-    await session.execute(update(Revisit).where(Revisit.contact_id == old.id, Revisit.closed_at.is_(None))
-                          .values(closed_at=old.superseded_at, closed_reason="withdrawn"))
-    await session.flush()
-    on_behalf = old.on_behalf_of_id
-    new, created = await log_contact(session, actor=actor, scope=scope, data=data, on_behalf_of=on_behalf, audit=False)
+    # The new row is validated and written first: an invalid correction leaves the old row untouched.
+    new, created = await log_contact(session, actor=actor, scope=scope, data=data, on_behalf_of=old.on_behalf_of_id,
+                                     audit=False)
     if not created:
         raise Invalid(fields={"client_id": N_("The form was incomplete. Please reload the page and try again.")})
     new.corrects_id = old.id
+    old.superseded_at = new.created_at
+    await session.execute(update(Revisit).where(Revisit.contact_id == old.id, Revisit.closed_at.is_(None))
+                          .values(closed_at=old.superseded_at, closed_reason="withdrawn"))
     # The old contact's concern flag stays linked to it: what was decided then is kept as made.
     await session.flush()
     await _refresh_last_contact(session, household)

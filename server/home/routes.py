@@ -20,8 +20,12 @@ async def index(current: Current) -> Redirect:
 
 
 @get("/home", opt={"access": "signed_in"})
-async def home(request: Request, current: Current) -> Response:
+async def home(request: Request, db: AsyncSession, current: Current) -> Response:
     scope = current.require_scope()
+    if scope.home_role in ("commissioner", "volunteer"):
+        from server.contacts.routes import round_response  # 今日の見守り is their home screen (watch-over)
+
+        return await round_response(request, db, current)
     return page(request, "home/home.html", {"scope": scope, "role": scope.home_role})
 
 

@@ -487,15 +487,15 @@ async def change_status(session: AsyncSession, *, actor: User, scope: Scope, hou
         errors["since"] = N_("Enter the date.")
     if expected_return is not None and (status != "paused" or (since and expected_return < since)):
         errors["expected_return"] = N_("The expected return must be after the start, and only for a pause.")
+    members = (await session.scalars(select(Person).where(Person.household_id == household.id))).all()
+    if person_id is not None and person_id not in {m.id for m in members}:
+        errors["person_id"] = N_("Choose a member of this household.")
     if errors:
         raise Invalid(fields=errors)
     household.status = status
     household.status_reason = reason if status != "active" else None
     household.status_since = since
     household.expected_return = expected_return if status == "paused" else None
-    members = (await session.scalars(select(Person).where(Person.household_id == household.id))).all()
-    if person_id is not None and person_id not in {m.id for m in members}:
-        raise Invalid(fields={"person_id": N_("Choose a member of this household.")})
     session.add(StatusChange(household_id=household.id, status=status, reason=household.status_reason, since=since,
                              expected_return=household.expected_return, person_id=person_id, recorded_by=actor.id))
     died: list[int] = []

@@ -1,0 +1,148 @@
+"""What the household pages show, through the scope gate; each view writes its one audit row
+listing the ids of the residents shown (household.viewed, search.viewed, ...)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.areas.models import Area
+from server.assignments.service import live_assignments
+from server.audit.actions import ACTIONS
+from server.audit.service import record
+from server.contacts import queries as contact_queries
+from server.contacts.models import ActivityItem, ConcernFlag, Contact
+from server.errors import NotFound
+from server.households import queries, service
+from server.households.models import Consent, Household, Person, StatusChange
+from server.scope import Scope, require_household, require_person
+from server.users.models import User
+
+READS_NOTES = ("coordinator", "commissioner")
+
+
+@dataclass
+class HouseholdView:
+    household: Household
+    area: Area | None
+    people: list[Person]
+    consents: dict[int, dict[str, Consent]]
+    effective: dict[int, dict[str, bool]]
+    assignments: list[tuple]
+    timeline: list[Contact]
+    items: dict[int, list[ActivityItem]]
+    flags: dict[int, ConcernFlag]
+    revisits: list
+    history: list[StatusChange]
+    rules: object
+    coordinator: bool
+    can_log: bool
+    reads_notes: bool
+    authors: dict[int, User] = field(default_factory=dict)
+
+
+async def view_household(session: AsyncSession, *, actor: User, scope: Scope, household_id: int) -> HouseholdView:
+    household = await require_household(session, scope, household_id)
+    coordinator = scope.coordinates(household.municipality_id)
+    everyone = (await queries.members(session, [household.id], include_all=True)).get(household.id, [])
+    # Coordinators see every member (to record consent); others only those consenting to watch-over.
+    people = everyone if coordinator else [p for p in everyone if p.watch_ok]
+    rules = await service.watch_settings(session, household.municipality_id)
+    latest = await service.latest_consents(session, [p.id for p in people])
+    consents: dict[int, dict[str, Consent]] = {}
+    effective: dict[int, dict[str, bool]] = {}
+    for p in people:
+        consents[p.id] = {purpose: latest[(p.id, purpose)] for purpose in ("watch", "share", "evacuation", "sensitive")
+                          if (p.id, purpose) in latest}
+        effective[p.id] = {purpose: service.effective(rules, purpose, latest.get((p.id, purpose)))
+                           for purpose in ("watch", "share", "evacuation", "sensitive")}
+    assignments = []
+    for a in await live_assignments(session, household.id):
+        assignments.append((a, await session.get(User, a.user_id)))
+    timeline = await contact_queries.timeline(session, household.id)
+    items: dict[int, list[ActivityItem]] = {}
+    flags: dict[int, ConcernFlag] = {}
+    if timeline:
+        ids = [c.id for c in timeline]
+        for item in (await session.scalars(select(ActivityItem).where(ActivityItem.contact_id.in_(ids)))).all():
+            items.setdefault(item.contact_id, []).append(item)
+        for f in (await session.scalars(select(ConcernFlag).where(ConcernFlag.contact_id.in_(ids)))).all():
+            flags[f.contact_id] = f
+    author_ids = {c.author_id for c in timeline} | {c.owner_id for c in timeline}
+    authors = {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(author_ids)))).all()} \
+        if author_ids else {}
+    history = list((await session.scalars(select(StatusChange).where(StatusChange.household_id == household.id)
+                                          .order_by(StatusChange.id.desc()).limit(20))).all())
+    area = await session.get(Area, household.area_id)
+    await record(session, action="household.viewed", actor_id=actor.id, municipality_id=household.municipality_id,
+                 object_type="household", object_id=household.id, ids=[p.id for p in people] or None)
+    return HouseholdView(household, area, people, consents, effective, assignments, timeline, items, flags,
+                         await contact_queries.open_revisits(session, household.id), history, rules, coordinator,
+                         can_log=household.status != "ended" and (scope.is_field or coordinator),
+                         reads_notes=scope.has(*READS_NOTES), authors=authors)
+
+
+async def view_sensitive(session: AsyncSession, *, actor: User, scope: Scope, household_id: int) -> dict:
+    """Notes and 要配慮個人情報: coordinators and commissioners, after the step-up check (the handler's)."""
+    household = await require_household(session, scope, household_id)
+    if not scope.has(*READS_NOTES):
+        raise NotFound()
+    people = [p for p in (await queries.members(session, [household.id])).get(household.id, [])
+              if p.watch_ok or scope.coordinates(household.municipality_id)]
+    await record(session, action="household.sensitive_viewed", actor_id=actor.id,
+                 municipality_id=household.municipality_id, object_type="household", object_id=household.id,
+                 ids=[p.id for p in people] or None)
+    return {"household": household, "notes": service.household_notes(household),
+            "people": [(p, service.sensitive_of(p)) for p in people]}
+
+
+async def view_search(session: AsyncSession, *, actor: User, scope: Scope, q: str) -> list[queries.Hit]:
+    hits = await queries.search(session, scope, q)
+    shown = []
+    for hit in hits:
+        if not scope.coordinates(hit.household.municipality_id):
+            hit.people = [p for p in hit.people if p.watch_ok]
+        shown += [p.id for p in hit.people]
+    if q.strip():
+        await record(session, action="search.viewed", actor_id=actor.id, municipality_id=actor.municipality_id,
+                     object_type="search", ids=shown or None)
+    return hits
+
+
+async def view_viewers(session: AsyncSession, *, actor: User, scope: Scope, person_id: int) -> dict:
+    """Who has viewed this person: coordinators only; checking is itself audited."""
+    person = await require_person(session, scope, person_id)
+    scope.require_coordinator_of(person.municipality_id)
+    events = await queries.who_viewed(session, person.id)
+    users = {u.id: u for u in (await session.scalars(select(User).where(
+        User.id.in_({e.actor_id for e in events if e.actor_id})))).all()} if events else {}
+    await record(session, action="person.viewers_viewed", actor_id=actor.id, municipality_id=person.municipality_id,
+                 object_type="person", object_id=person.id)
+    return {"person": person, "events": events, "users": users, "labels": ACTIONS}
+
+
+async def view_list(session: AsyncSession, *, actor: User, scope: Scope, municipality_id: int,
+                    area_id: int | None) -> dict:
+    """The coordinator's household list for one neighbourhood (addresses and member names)."""
+    scope.require_coordinator_of(municipality_id)
+    hoods = await queries.neighbourhoods(session, municipality_id)
+    area = next((a for a in hoods if a.id == area_id), None)
+    households: list[Household] = []
+    people: dict[int, list[Person]] = {}
+    if area is not None:
+        households = list((await session.scalars(select(Household).where(Household.area_id == area.id)
+                                                 .order_by(Household.address_norm, Household.id).limit(1000))).all())
+        people = await queries.members(session, [h.id for h in households])
+        await record(session, action="search.viewed", actor_id=actor.id, municipality_id=municipality_id,
+                     object_type="area", object_id=area.id,
+                     ids=[p.id for ps in people.values() for p in ps] or None)
+    return {"hoods": hoods, "area": area, "households": households, "people": people,
+            "municipality_id": municipality_id}
+
+
+async def person_for_edit(session: AsyncSession, *, scope: Scope, person_id: int) -> Person:
+    person = await require_person(session, scope, person_id)
+    scope.require_coordinator_of(person.municipality_id)
+    return person
+
