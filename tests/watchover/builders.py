@@ -34,6 +34,7 @@ async def household(db, town, *, area=None, people=(("山田 花子", "ヤマダ
                                  role="volunteer")
     await db.commit()
     await db.refresh(h)
+    await db.commit()  # release SQLite's write lock (every transaction is BEGIN IMMEDIATE)
     return h
 
 
