@@ -9,7 +9,7 @@ from server.auth.models import Passkey, WebSession
 from server.auth.sessions import hash_token
 from server.db import utcnow
 from server.users.models import User
-from tests.auth.auth_builders import actions, registered, sign_in_with
+from tests.auth.auth_builders import Browsers, actions, registered, sign_in_with
 from tests.auth.softkey import SoftKey, b64
 from tests.helpers import post_form, post_json
 
@@ -64,11 +64,10 @@ async def test_step_up_with_the_persons_passkey_makes_the_session_fresh(client, 
     assert "auth.stepup" in await actions(db)
 
 
-async def test_step_up_refuses_someone_elses_passkey_and_missing_verification(client, app, sessionmaker):
-    from litestar.testing import AsyncTestClient
-
-    async with AsyncTestClient(app=app, base_url="http://localhost:8000") as other:
-        _other_user, other_key = await registered(other, sessionmaker)
+async def test_step_up_refuses_someone_elses_passkey_and_missing_verification(client, sessionmaker):
+    browsers = Browsers(client)
+    _other_user, other_key = await registered(browsers.use("other"), sessionmaker)
+    client = browsers.use("mine")
     _user, key = await signed_in(client, sessionmaker)
     await make_stale(sessionmaker, client)
     options = (await post_json(client, "/stepup/options")).json()["publicKey"]
@@ -99,9 +98,7 @@ async def test_the_same_authenticator_cannot_be_registered_twice(client, session
     assert r.status_code == 400 and r.json()["error"]
 
 
-async def test_removing_a_passkey_revokes_it_and_signs_out_the_phone_that_used_it(client, app, sessionmaker, db):
-    from litestar.testing import AsyncTestClient
-
+async def test_removing_a_passkey_revokes_it_and_signs_out_the_phone_that_used_it(client, sessionmaker, db):
     user, phone = await signed_in(client, sessionmaker)
     options = (await post_json(client, "/settings/passkeys/options")).json()["publicKey"]
     tablet = SoftKey()
@@ -109,14 +106,13 @@ async def test_removing_a_passkey_revokes_it_and_signs_out_the_phone_that_used_i
     phone_id = (await db.scalars(select(Passkey.id).where(Passkey.credential_id == phone.credential_id))).one()
     await db.rollback()
 
-    async with AsyncTestClient(app=app, base_url="http://localhost:8000") as lost_phone:
-        assert (await sign_in_with(lost_phone, phone)).status_code == 200
-        client.cookies.clear()
-        assert (await sign_in_with(client, tablet)).status_code == 200
-        r = await post_form(client, f"/settings/passkeys/{phone_id}/remove")
-        assert r.status_code == 303 and r.headers["location"] == "/settings?removed=1"
-        assert (await lost_phone.get("/home", follow_redirects=False)).status_code == 303
+    browsers = Browsers(client)
+    assert (await sign_in_with(browsers.use("lost phone"), phone)).status_code == 200
+    assert (await sign_in_with(browsers.use("tablet"), tablet)).status_code == 200
+    r = await post_form(client, f"/settings/passkeys/{phone_id}/remove")
+    assert r.status_code == 303 and r.headers["location"] == "/settings?removed=1"
     assert (await client.get("/home")).status_code == 200
+    assert (await browsers.use("lost phone").get("/home", follow_redirects=False)).status_code == 303
     assert "passkey.removed" in await actions(db)
     await db.rollback()
     client.cookies.clear()
@@ -134,11 +130,10 @@ async def test_removing_the_last_passkey_is_allowed_with_a_warning(client, sessi
     assert "パスキーが一つもありません" in page.text
 
 
-async def test_someone_elses_passkey_cannot_be_removed(client, app, sessionmaker, db):
-    from litestar.testing import AsyncTestClient
-
-    async with AsyncTestClient(app=app, base_url="http://localhost:8000") as other:
-        other_user, _ = await registered(other, sessionmaker)
+async def test_someone_elses_passkey_cannot_be_removed(client, sessionmaker, db):
+    browsers = Browsers(client)
+    other_user, _ = await registered(browsers.use("other"), sessionmaker)
+    client = browsers.use("mine")
     await signed_in(client, sessionmaker)
     theirs = (await db.scalars(select(Passkey.id).where(Passkey.user_id == other_user.id))).one()
     await db.rollback()
