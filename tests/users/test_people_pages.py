@@ -197,3 +197,12 @@ async def test_a_person_with_several_roles_sees_them_listed(cast, client, sessio
     assert "あなたの役割" in r.text and "社協コーディネーター" in r.text and "専門職" in r.text
     await sign_in(client, sessionmaker, settings, cast.csw)
     assert "あなたの役割" not in (await client.get("/home")).text
+
+
+async def test_every_form_on_the_coordinator_pages_carries_a_real_csrf_token(cast, coordinator):
+    """The helpers post their own token; a browser posts the one in the page, so it must be there."""
+    for url in ("/people/new", f"/people/{cast.council_chair.id}", "/areas", "/organisations",
+                f"/organisations/{cast.orgs.council_a.id}"):
+        html = (await coordinator.get(url)).text
+        values = re.findall(r'name="_csrf_token" value="([^"]*)"', html)
+        assert values and all(len(v) > 20 for v in values), url
