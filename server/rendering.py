@@ -6,7 +6,7 @@ import hashlib
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Response, Template
@@ -71,8 +71,28 @@ def current_of(ctx):  # noqa: ANN001, ANN201
     return getattr(request.state, "current", None) if request is not None else None
 
 
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every Environment in the process (keyed by the source's checksum,
+    so an edited template is recompiled): an app built per test does not compile everything again."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:  # noqa: ANN001
+        code = self._store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:  # noqa: ANN001
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _MemoryBytecodeCache()
+
+
 def make_environment() -> Environment:
     env = Environment(
+        bytecode_cache=_BYTECODE,
         loader=FileSystemLoader(str(WEB / "templates")),
         autoescape=select_autoescape(["html", "xml"]),
         trim_blocks=True,

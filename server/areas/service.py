@@ -64,21 +64,24 @@ async def _name_taken(session: AsyncSession, parent_id: int | None, name: str, e
 
 # --- areas -------------------------------------------------------------------------------------------
 
-async def create_area(session: AsyncSession, *, actor: User | None, parent_id: int | None, level: str,
-                      name: str, code: str | None = None) -> Area:
+async def create_area(session: AsyncSession, *, actor: User | None, parent_id: int | None,
+                      level: str | None, name: str, code: str | None = None) -> Area:
+    """level=None means "the level under the parent" (the coordinator's form does not ask)."""
     errors: dict[str, str] = {}
     name = _clean_name(name, errors)
     code = (code or "").strip() or None
     if code and len(code) > 32:
         errors["code"] = N_("This code is too long.")
-    if level not in LEVELS:
-        errors["level"] = N_("Please choose a level.")
     parent = await session.get(Area, parent_id) if parent_id is not None else None
     if parent_id is not None and parent is None:
         raise NotFound()
+    if parent is not None and level is None:
+        level = CHILD_LEVEL.get(parent.level)
     if parent is not None:
         # Scope before anything else: a coordinator must not learn about another city's tree.
         await require_coordinator(session, actor, parent.municipality_id if parent.level != "prefecture" else None)
+    if level not in LEVELS:
+        errors["level"] = N_("This level cannot be placed under that area.")
     if actor is not None and level in ("prefecture", "municipality"):
         # Only the command line or the seed creates prefectures and municipalities.
         raise NotFound()
@@ -153,7 +156,10 @@ def _clean_meeting_day(kind: str, meeting_day: int | str | None, errors: dict[st
 async def _check_served(session: AsyncSession, municipality_id: int, area_ids: Iterable[int],
                         errors: dict[str, str]) -> list[int]:
     ids = sorted(set(area_ids))
-    if ids:
+    if not ids:
+        # Each organisation serves one or more areas: that is how a concern finds its way to it.
+        errors["area_ids"] = N_("Please choose at least one area this organisation serves.")
+    else:
         rows = (await session.scalars(select(Area).where(Area.id.in_(ids)))).all()
         if len(rows) != len(ids) or any(a.municipality_id != municipality_id for a in rows):
             errors["area_ids"] = N_("Please choose areas of this municipality.")

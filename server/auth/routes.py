@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +38,7 @@ def client_ip(request: Request) -> str:
 
 
 def device_name(request: Request) -> str | None:
-    """A first name for a new passkey from the browser's platform ("iPhone"), renamed never needed."""
+    """A first name for a new passkey from the browser's platform ("iPhone"), so the list reads well."""
     agent = request.headers.get("user-agent", "")
     for needle, name in (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
                          ("Windows", "Windows"), ("Macintosh", "Mac"), ("CrOS", "Chromebook")):
@@ -61,6 +59,18 @@ async def browser_session(db: AsyncSession, current: Current) -> tuple[WebSessio
 def json_answer(current: Current, body: dict, token: str | None = None, status: int = 200) -> Response:
     cookies = [session_cookie(current.settings, token)] if token else None
     return Response(body, status_code=status, cookies=cookies)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """Read the JSON body inside the handler, after the access checks: a signed-out caller gets
+    401 rather than a complaint about their body; malformed JSON is a 400 with a message."""
+    try:
+        body = await request.json()
+    except Exception:  # noqa: BLE001 - any undecodable body
+        body = None
+    if not isinstance(body, dict):
+        raise DomainError()
+    return body
 
 
 def refused(exc: DomainError) -> Response:
@@ -94,9 +104,9 @@ async def signin_options(request: Request, db: AsyncSession, current: Current, s
 
 
 @post("/signin/verify", opt=PUBLIC, status_code=200)
-async def signin_verify(request: Request, db: AsyncSession, current: Current, settings: Settings,
-                        data: dict[str, Any]) -> Response:
+async def signin_verify(request: Request, db: AsyncSession, current: Current, settings: Settings) -> Response:
     ratelimit.hit("signin", client_ip(request))
+    data = await json_body(request)
     if current.web_session is None:
         return refused(service.PasskeyFailed(service.MSG_CHALLENGE))
     try:
@@ -137,8 +147,9 @@ async def invite_options(request: Request, db: AsyncSession, current: Current, s
 
 @post("/invite/{token:str}/register", opt=PUBLIC, status_code=200)
 async def invite_register(request: Request, db: AsyncSession, current: Current, settings: Settings,
-                          token: str, data: dict[str, Any]) -> Response:
+                          token: str) -> Response:
     ratelimit.hit("invite", client_ip(request))
+    data = await json_body(request)
     if current.web_session is None:
         return refused(service.PasskeyFailed(service.MSG_CHALLENGE))
     try:
@@ -166,10 +177,10 @@ async def stepup_options(db: AsyncSession, current: Current, settings: Settings)
 
 
 @post("/stepup/verify", opt=SIGNED_IN, status_code=200)
-async def stepup_verify(request: Request, db: AsyncSession, current: Current, settings: Settings,
-                        data: dict[str, Any]) -> Response:
+async def stepup_verify(request: Request, db: AsyncSession, current: Current, settings: Settings) -> Response:
     user = current.require_user()
     ratelimit.hit("signin", client_ip(request))
+    data = await json_body(request)
     try:
         await service.verify_stepup(db, settings, actor=user, web_session=current.web_session,
                                     credential=data.get("credential"))
@@ -199,10 +210,10 @@ async def passkey_options(db: AsyncSession, current: Current, settings: Settings
 
 
 @post("/settings/passkeys/add", opt=SIGNED_IN, status_code=200)
-async def passkey_add(request: Request, db: AsyncSession, current: Current, settings: Settings,
-                      data: dict[str, Any]) -> Response:
+async def passkey_add(request: Request, db: AsyncSession, current: Current, settings: Settings) -> Response:
     user = current.require_user()
     current.require_fresh()
+    data = await json_body(request)
     try:
         await service.add_passkey(db, settings, actor=user, web_session=current.web_session,
                                   credential=data.get("credential"), name=data.get("name") or device_name(request))
@@ -212,8 +223,7 @@ async def passkey_add(request: Request, db: AsyncSession, current: Current, sett
 
 
 @post("/settings/passkeys/{passkey_id:int}/remove", opt=SIGNED_IN)
-async def passkey_remove(db: AsyncSession, current: Current, passkey_id: int,
-                         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)) -> Redirect:
+async def passkey_remove(db: AsyncSession, current: Current, passkey_id: int) -> Redirect:
     user = current.require_user()
     current.require_fresh()
     none_left = await service.remove_passkey(db, actor=user, passkey_id=passkey_id,

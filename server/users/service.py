@@ -215,9 +215,11 @@ async def grant_role(session: AsyncSession, *, actor: User | None, user_id: int,
     return grant
 
 
-async def end_role(session: AsyncSession, *, actor: User | None, grant_id: int) -> RoleGrant:
+async def end_role(session: AsyncSession, *, actor: User | None, grant_id: int,
+                 user_id: int | None = None) -> RoleGrant:
+    """Sets valid_to (the row stays); user_id, when given, must be the grant's person (URL check)."""
     grant = await session.get(RoleGrant, grant_id)
-    if grant is None:
+    if grant is None or (user_id is not None and grant.user_id != user_id):
         raise NotFound()
     user = await user_in_scope(session, actor, grant.user_id)
     if grant.valid_to is not None and grant.valid_to <= utcnow():
@@ -245,9 +247,11 @@ async def grant_area(session: AsyncSession, *, actor: User | None, user_id: int,
     return await _grant_area(session, actor, user, area_id)
 
 
-async def end_area(session: AsyncSession, *, actor: User | None, grant_id: int) -> AreaGrant:
+async def end_area(session: AsyncSession, *, actor: User | None, grant_id: int,
+                 user_id: int | None = None) -> AreaGrant:
+    """Sets valid_to (the row stays); user_id, when given, must be the grant's person (URL check)."""
     grant = await session.get(AreaGrant, grant_id)
-    if grant is None:
+    if grant is None or (user_id is not None and grant.user_id != user_id):
         raise NotFound()
     user = await user_in_scope(session, actor, grant.user_id)
     if grant.valid_to is not None and grant.valid_to <= utcnow():

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import secrets
 
+import httpx
+
 from sqlalchemy import select
 
 from server.areas.models import Area
@@ -76,3 +78,24 @@ async def registered(client, sessionmaker, **kwargs):  # noqa: ANN001, ANN201
     await post_json(client, "/signout", headers={"accept": "text/html"})
     client.cookies.clear()
     return user, key
+
+
+class Browsers:
+    """Several browsers through one test client: each has its own cookie jar.
+
+    (A second AsyncTestClient on the same app would run it on another event loop, which
+    PostgreSQL's pooled connections do not survive.)
+    """
+
+    def __init__(self, client) -> None:  # noqa: ANN001
+        self.client = client
+        self.jars: dict[str, httpx.Cookies] = {}
+        self.current = "first"
+
+    def use(self, name: str):  # noqa: ANN201
+        self.jars[self.current] = httpx.Cookies(self.client.cookies)
+        self.client.cookies.clear()
+        if name in self.jars:
+            self.client.cookies.update(self.jars[name])
+        self.current = name
+        return self.client

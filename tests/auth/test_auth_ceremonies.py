@@ -87,3 +87,42 @@ async def test_sign_in_rotates_the_session_id_so_the_old_cookie_is_useless(clien
     client.cookies.clear()
     client.cookies.set("tsunagu_session", after)
     assert (await client.get("/home", follow_redirects=False)).status_code == 200
+
+
+async def test_the_sign_in_page_offers_the_passkey_button_and_autofill(client):
+    page = await client.get("/signin")
+    assert page.status_code == 200
+    assert "パスキーでサインイン" in page.text
+    assert "この端末の指紋・顔認証・画面ロックでサインインします" in page.text
+    assert 'autocomplete="username webauthn"' in page.text
+    assert 'data-options-url="/signin/options"' in page.text and "js/passkeys.js" in page.text
+
+
+async def test_demo_personas_appear_on_the_sign_in_page_only_in_demo_mode(client, db, settings, database_url, tmp_path):
+    from litestar.testing import AsyncTestClient
+
+    from server.app import create_app
+    from server.config import load
+    from server.demo.seed import seed_demo
+
+    await seed_demo(db, if_empty=True)
+    await db.commit()
+    assert settings.demo
+    page = await client.get("/signin")
+    assert "/demo/signin" in page.text and "民生委員" in page.text
+    plain = load({"TSUNAGU_DATABASE_URL": database_url, "TSUNAGU_AUDIT_HEAD_FILE": str(tmp_path / "h"),
+                  "TSUNAGU_SECRET_KEY": "y" * 40})
+    async with AsyncTestClient(app=create_app(plain), base_url="http://localhost:8000") as other:
+        assert "/demo/signin" not in (await other.get("/signin")).text
+
+
+async def test_sign_in_returns_to_the_page_that_asked_for_it_but_never_off_site(client, sessionmaker):
+    from tests.auth.auth_builders import registered
+
+    _user, key = await registered(client, sessionmaker)
+    for target, expected in (("/settings", "/settings"), ("//evil.example/x", "/home"), ("https://evil.example", "/home")):
+        client.cookies.clear()
+        options = (await post_json(client, "/signin/options")).json()["publicKey"]
+        r = await post_json(client, "/signin/verify", {"credential": key.get(options), "next": target})
+        assert r.json() == {"redirect": expected}
+    assert (await client.get("/signin", follow_redirects=False)).headers["location"] == "/home"

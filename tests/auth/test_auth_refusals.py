@@ -12,7 +12,7 @@ from server.auth import webauthn as wa
 from server.auth.models import Challenge, Invitation, Passkey
 from server.db import utcnow
 from server.users.models import User
-from tests.auth.auth_builders import actions, invited, register, registered, sign_in_with
+from tests.auth.auth_builders import Browsers, actions, invited, register, registered, sign_in_with
 from tests.auth.softkey import SoftKey, b64, unb64
 from tests.helpers import csrf, post_json
 
@@ -120,17 +120,15 @@ async def test_a_challenge_expires(client, sessionmaker, db):
     refused_with(await post_json(client, "/signin/verify", {"credential": key.get(options)}), "時間切れ")
 
 
-async def test_challenges_last_five_minutes_and_belong_to_one_browser(client, app, sessionmaker, db):
-    from litestar.testing import AsyncTestClient
-
+async def test_challenges_last_five_minutes_and_belong_to_one_browser(client, sessionmaker, db):
     _user, key = await registered(client, sessionmaker)
     options = (await post_json(client, "/signin/options")).json()["publicKey"]
     row = (await db.scalars(select(Challenge))).one()
     assert dt.timedelta(seconds=290) < row.expires_at - utcnow() <= dt.timedelta(seconds=300)
     await db.rollback()
-    async with AsyncTestClient(app=app, base_url="http://localhost:8000") as other:
-        await post_json(other, "/signin/options")  # the other browser has its own session
-        refused_with(await post_json(other, "/signin/verify", {"credential": key.get(options)}))
+    other = Browsers(client).use("other")
+    await post_json(other, "/signin/options")  # the other browser has its own session
+    refused_with(await post_json(other, "/signin/verify", {"credential": key.get(options)}))
 
 
 async def test_the_sign_count_never_goes_backwards(client, sessionmaker, db):
@@ -195,18 +193,17 @@ async def test_an_unknown_invitation_is_a_friendly_404(client):
     assert "担当者" in page.text
 
 
-async def test_a_link_registered_meanwhile_cannot_register_twice(client, app, sessionmaker, db):
+async def test_a_link_registered_meanwhile_cannot_register_twice(client, sessionmaker, db):
     """Two phones open the same link; the second to finish is refused and stores nothing."""
-    from litestar.testing import AsyncTestClient
-
     user, token = await invited(sessionmaker)
     first, second = SoftKey(), SoftKey()
-    async with AsyncTestClient(app=app, base_url="http://localhost:8000") as other:
-        a = (await post_json(client, f"/invite/{token}/options")).json()["publicKey"]
-        b = (await post_json(other, f"/invite/{token}/options")).json()["publicKey"]
-        assert (await post_json(client, f"/invite/{token}/register", {"credential": first.create(a)})).status_code == 200
-        r = await post_json(other, f"/invite/{token}/register", {"credential": second.create(b)})
-        assert r.status_code == 410
+    browsers = Browsers(client)
+    a = (await post_json(browsers.use("a"), f"/invite/{token}/options")).json()["publicKey"]
+    b = (await post_json(browsers.use("b"), f"/invite/{token}/options")).json()["publicKey"]
+    r = await post_json(browsers.use("a"), f"/invite/{token}/register", {"credential": first.create(a)})
+    assert r.status_code == 200
+    r = await post_json(browsers.use("b"), f"/invite/{token}/register", {"credential": second.create(b)})
+    assert r.status_code == 410
     assert len((await db.scalars(select(Passkey).where(Passkey.user_id == user.id))).all()) == 1
 
 
