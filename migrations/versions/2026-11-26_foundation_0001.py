@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:25:31.608221
+Create Date: 2026-11-26 23:43:36.272054
 """
 from alembic import op
 import sqlalchemy as sa

@@ -45,7 +45,8 @@ async def round_response(request: Request, db: AsyncSession, current: Current, s
     scope.require("volunteer", "commissioner")
     view = await views.view_round(db, actor=current.user, scope=scope, saved_id=saved)
     return page(request, "contacts/round.html", {
-        "view": view, "new_client_id": new_client_id, "undone": undone, **_codes()})
+        "view": view, "new_client_id": new_client_id, "undone": undone, "scope": scope, "role": scope.home_role,
+        **_codes()})
 
 
 @get("/round", opt=FIELD)
@@ -171,6 +172,7 @@ async def activity_page(request: Request, db: AsyncSession, current: Current, mo
 @post("/activity", opt=COMMISSIONER)
 async def activity_create(request: Request, db: AsyncSession, current: Current) -> Response:
     scope = current.require_scope()
+    scope.require("commissioner")
     data = await form(request)
     try:
         await service.log_activity(db, actor=current.user, scope=scope, client_id=text(data, "client_id", 64),

@@ -10,7 +10,8 @@ Rules:
 - 相談・支援 items carry exactly one 分野 and one 内容, 連絡調整 items say with whom; both only
   on a commissioner's contact;
 - "met" names only members who consent to watch-over; raising a concern is never blocked by consent;
-- the author may correct or withdraw within 7 days; a correction is a new row that supersedes the
+- the author may correct or withdraw within 7 days (a 代理入力 entry: any coordinator of the
+  municipality); a correction is a new row that supersedes the
   old one, nothing is deleted; every change is audited;
 - 代理入力: a coordinator logs for a commissioner of their municipality: author = coordinator,
   owner = on_behalf_of = the commissioner, and the audit row says so.
@@ -186,13 +187,13 @@ async def _existing(session: AsyncSession, author_id: int, client_id: str) -> Co
 async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data: ContactInput,
                       on_behalf_of: int | None = None, audit: bool = True) -> tuple[Contact, bool]:
     """Returns (contact, created). A resend of the same client id returns the stored contact."""
+    household = await require_household(session, scope, data.household_id)
     client_id = _check_client_id(data.client_id)
     existing = await _existing(session, actor.id, client_id)
     if existing is not None:
         if existing.household_id != data.household_id:
             raise Invalid(fields={"client_id": N_("The form was incomplete. Please reload the page and try again.")})
         return existing, False
-    household = await require_household(session, scope, data.household_id)
     owner_id, owner_role = await _owner(session, actor, scope, household.municipality_id, on_behalf_of)
     now = utcnow()
     errors, when, met = await _validate(session, data, household, owner_id, owner_role, now)
@@ -246,9 +247,15 @@ async def _after_log(session: AsyncSession, row: Contact, household: Household, 
     await session.flush()
 
 
+def may_edit(row: Contact, actor: User, scope: Scope) -> bool:
+    """The author; for an entry made on a commissioner's behalf (代理入力), also the other
+    coordinators of the municipality (the office corrects its own clerical entries)."""
+    return row.author_id == actor.id or (row.on_behalf_of_id is not None and scope.coordinates(row.municipality_id))
+
+
 async def _editable(session: AsyncSession, actor: User, scope: Scope, contact_id: int) -> tuple[Contact, Household]:
     row = await session.get(Contact, contact_id)
-    if row is None or row.author_id != actor.id:
+    if row is None or not may_edit(row, actor, scope):
         raise NotFound()
     household = await require_household(session, scope, row.household_id)
     if row.superseded_at is not None or row.withdrawn_at is not None:

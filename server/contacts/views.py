@@ -68,7 +68,7 @@ async def contact_form(session: AsyncSession, *, actor: User, scope: Scope, hous
 
 async def correction_form(session: AsyncSession, *, actor: User, scope: Scope, contact_id: int) -> dict:
     contact = await session.get(Contact, contact_id)
-    if contact is None or contact.author_id != actor.id:
+    if contact is None or not service.may_edit(contact, actor, scope):
         raise NotFound()
     ctx = await contact_form(session, actor=actor, scope=scope, household_id=contact.household_id)
     items = (await session.scalars(select(ActivityItem).where(ActivityItem.contact_id == contact.id))).all()

@@ -50,6 +50,7 @@ async def notes_page(request: Request, db: AsyncSession, current: Current, house
 @get("/search", opt=VIEWERS)
 async def search_page(request: Request, db: AsyncSession, current: Current, q: str = "") -> Response:
     scope = current.require_scope()
+    scope.require(*VIEWERS["access"])
     q = q[:100]
     hits = await views.view_search(db, actor=current.user, scope=scope, q=q)
     return page(request, "households/search.html", {"q": q, "hits": hits}, block="results")

@@ -13,6 +13,8 @@ from server.audit.actions import ACTIONS
 from server.audit.service import record
 from server.contacts import queries as contact_queries
 from server.contacts.models import ActivityItem, ConcernFlag, Contact
+from server.contacts.service import EDIT_WINDOW, may_edit
+from server.db import utcnow
 from server.errors import NotFound
 from server.households import queries, service
 from server.households.models import Consent, Household, Person, StatusChange
@@ -40,6 +42,7 @@ class HouseholdView:
     can_log: bool
     reads_notes: bool
     authors: dict[int, User] = field(default_factory=dict)
+    editable: set[int] = field(default_factory=set)
 
 
 async def view_household(session: AsyncSession, *, actor: User, scope: Scope, household_id: int) -> HouseholdView:
@@ -80,7 +83,9 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
     return HouseholdView(household, area, people, consents, effective, assignments, timeline, items, flags,
                          await contact_queries.open_revisits(session, household.id), history, rules, coordinator,
                          can_log=household.status != "ended" and (scope.is_field or coordinator),
-                         reads_notes=scope.has(*READS_NOTES), authors=authors)
+                         reads_notes=scope.has(*READS_NOTES), authors=authors,
+                         editable={c.id for c in timeline if c.superseded_at is None and c.withdrawn_at is None
+                                   and may_edit(c, actor, scope) and utcnow() - c.created_at <= EDIT_WINDOW})
 
 
 async def view_sensitive(session: AsyncSession, *, actor: User, scope: Scope, household_id: int) -> dict:

@@ -105,6 +105,13 @@ class Town:
     area: int
     organisation: int
     passkey: int
+    # Watch-over ids (tests/watchover/ids.py): a household, its member, its assignment, a contact the
+    # coordinator entered for the commissioner, and a commissioner's stand-alone activity.
+    household: int = 0
+    person: int = 0
+    assignment: int = 0
+    contact: int = 0
+    activity: int = 0
 
 
 # Each path parameter, read from a town. A new route with a new parameter name fails below until
@@ -116,6 +123,12 @@ PARAMS = {
     "org_id": lambda town, path: town.organisation,
     "passkey_id": lambda town, path: town.passkey,
     "token": lambda town, path: "no-such-invitation-token-0000000000000",
+    "household_id": lambda town, path: town.household,
+    "person_id": lambda town, path: town.person,
+    "assignment_id": lambda town, path: town.assignment,
+    "contact_id": lambda town, path: town.contact,
+    "activity_id": lambda town, path: town.activity,
+    "purpose": lambda town, path: "watch",
 }
 # Parameters that do not belong to a municipality (tried once, not per city).
 UNSCOPED = {"token"}
@@ -162,6 +175,9 @@ async def towns(db, cast) -> SimpleNamespace:  # noqa: ANN001
         organisation=other_org.id,
         passkey=await passkey_of(them.id),
     )
+    from tests.watchover.ids import add_watchover_ids
+
+    await add_watchover_ids(db, cast, this, other)
     await db.commit()
     assert None not in vars(this).values() and None not in vars(other).values()
     return SimpleNamespace(this=this, other=other)
