@@ -43,7 +43,8 @@ def tel(number: str | None) -> str:
 _request: contextvars.ContextVar[Request | None] = contextvars.ContextVar("request", default=None)
 
 
-def remember_request(request: Request) -> None:
+async def remember_request(request: Request) -> None:
+    # async on purpose: a sync hook may run in a worker thread, where setting the variable is lost.
     _request.set(request)
 
 

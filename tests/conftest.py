@@ -12,7 +12,7 @@ pytest_plugins = ["tests.personas"]
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,29 +41,34 @@ def _worker() -> str:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy, or a PostgreSQL URL for this worker."""
     if PG_URL:
         import asyncpg
 
         base, _, _name = PG_URL.rpartition("/")
-        name = f"tsunagu_test_{_worker()}"
+        # Per worker AND per run: two people (or two runs) sharing one cluster must not drop or
+        # truncate each other's database in the middle of a test.
+        name = f"tsunagu_test_{_worker()}_{os.getpid()}"
+        admin = base.replace("postgresql+asyncpg", "postgresql") + "/postgres"
 
-        async def create() -> None:
-            conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql") + "/postgres")
+        async def run(*statements: str) -> None:
+            conn = await asyncpg.connect(admin)
             try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                await conn.execute(f'CREATE DATABASE "{name}"')
+                for statement in statements:
+                    await conn.execute(statement)
             finally:
                 await conn.close()
 
-        asyncio.run(create())
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
         url = f"{base}/{name}"
         upgrade(url)
-        return url
+        yield url
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite+aiosqlite:///{path}")
-    return str(path)
+    yield str(path)
 
 
 async def _truncate_all(url: str) -> None:

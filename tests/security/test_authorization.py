@@ -292,6 +292,8 @@ async def walk(persona: str, app, client, cast, db, sessionmaker, settings, only
                 failures.append(f"{persona:24} {e.method:5} {url:40} [{e.access}] ({place} city): {problem}")
             if "Traceback" in response.text:
                 failures.append(f"{persona} {e} ({place}): a traceback in the page")
+            if 'name="_csrf_token" value=""' in response.text or '"x-csrftoken": ""' in response.text:
+                failures.append(f"{persona} {e} ({place}): a form without its CSRF token")
     return failures, seen
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
+from litestar import get
+from litestar.response import Template
 from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
 
 from tests.helpers import csrf
 
@@ -84,3 +86,17 @@ async def test_every_state_changing_route_refuses_a_request_without_the_token(ap
         response = await client.request(method, concrete(path), data={"x": "1"}, follow_redirects=False)
         assert response.status_code == 403, f"{method} {path} answered {response.status_code} without a CSRF token"
         assert "Traceback" not in response.text
+
+
+@get("/__test__/macro", opt={"access": "public"})
+async def macro_page() -> Template:
+    return Template(template_str='{% import "_macros/forms.html" as f %}{{ f.csrf() }}')
+
+
+async def test_form_macros_carry_the_token_even_when_imported_without_context(app):
+    app.register(macro_page)
+    async with AsyncTestClient(app=app, base_url="http://localhost:8000") as web:
+        await web.get("/__test__/macro")  # the first visit sets the cookie
+        html = (await web.get("/__test__/macro")).text
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)
+        assert token == web.cookies.get("csrftoken")

@@ -256,3 +256,15 @@ async def test_the_language_switch_on_a_refused_post_page_works(web):
     response = await web.post("/language", data={"_csrf_token": token, "locale": "en", "next": "/"},
                               follow_redirects=False)
     assert response.status_code == 303
+
+
+async def test_a_real_form_error_is_a_422_page_with_the_csp(client, cast, sessionmaker, settings):
+    from tests.helpers import post_form, sign_in
+
+    await sign_in(client, sessionmaker, settings, cast.coordinator)
+    response = await post_form(client, "/people", {"display_name": "", "role": ""})
+    assert response.status_code == 422
+    nonce = assert_strict_csp(response)
+    assert set(NONCE_ATTR.findall(response.text)) == {nonce}
+    assert '<html lang="ja">' in response.text
+    assert "no-store" in response.headers["cache-control"]
