@@ -12,7 +12,7 @@ from server.auth.sessions import Current
 from server.contacts import labels as contact_labels
 from server.contacts.models import METHODS
 from server.errors import Invalid
-from server.households import labels, queries, service, views
+from server.households import csvimport, labels, queries, service, views
 from server.households.models import CADENCES, CONSENT_METHODS, CONSENT_MODELS, END_REASONS, GIVERS, HOUSEHOLD_TYPES, \
     PAUSE_REASONS, PURPOSES
 from server.households.web import date, decimal, flag, form, integer, many, municipality_of, text
@@ -292,6 +292,59 @@ async def settings_save(request: Request, db: AsyncSession, current: Current) ->
     return Redirect("/watch-settings?saved=1", status_code=303)
 
 
-ROUTES = [household_page, notes_page, search_page, viewers_page, households_list, household_new, household_create,
+# --- CSV import and roster export ---------------------------------------------------------------
+
+@get("/households/import", opt=COORDINATOR)
+async def import_page(request: Request, current: Current) -> Response:
+    current.require_scope().require("coordinator")
+    return page(request, "households/import.html", {"columns": csvimport.COLUMNS, "help": csvimport.COLUMN_HELP,
+                                                    "report": None, "errors": {}, "imported": None})
+
+
+@get("/households/import/template.csv", opt=COORDINATOR)
+async def import_template(current: Current) -> Response:
+    current.require_scope().require("coordinator")
+    return Response(csvimport.template_csv(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="tsunagu-households-template.csv"'})
+
+
+@post("/households/import", opt=COORDINATOR)
+async def import_upload(request: Request, db: AsyncSession, current: Current) -> Response:
+    scope = current.require_scope()
+    scope.require("coordinator")
+    data = await form(request)
+    upload = data.get("file")
+    raw = await upload.read() if hasattr(upload, "read") else b""
+    mode = text(data, "mode", 16)
+    ctx = {"columns": csvimport.COLUMNS, "help": csvimport.COLUMN_HELP, "errors": {}, "report": None, "imported": None}
+    try:
+        report, imported = await csvimport.import_file(
+            db, actor=current.user, scope=scope, municipality_id=municipality_of(scope, text(data, "m", 12) or None),
+            raw=raw, encoding=text(data, "encoding", 8) or "auto", valid_only=mode == "import_valid",
+            dry_run=mode not in ("import", "import_valid"))
+    except Invalid as exc:
+        return page(request, "households/import.html", {**ctx, "errors": exc.fields, "message": exc.message},
+                    status=422)
+    refused = bool(report.problems) and imported == 0 and mode in ("import", "import_valid")
+    return page(request, "households/import.html", {**ctx, "report": report, "imported": imported, "mode": mode},
+                status=422 if refused else 200)
+
+
+@get("/households/roster", opt=COORDINATOR)
+async def roster_export(request: Request, db: AsyncSession, current: Current, area_id: int | None = None) -> Response:
+    """A neighbourhood's roster as CSV (step-up check, audited); without a neighbourhood, the chooser."""
+    scope = current.require_scope()
+    scope.require("coordinator")
+    current.require_fresh()
+    if area_id is None:
+        ctx = await views.view_list(db, actor=current.user, scope=scope, municipality_id=municipality_of(scope),
+                                    area_id=None)
+        return page(request, "households/list.html", {**ctx, **_codes()})
+    body, _count = await csvimport.roster_csv(db, actor=current.user, scope=scope, area_id=area_id)
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="tsunagu-roster.csv"'})
+
+
+ROUTES = [import_page, import_template, import_upload, roster_export, household_page, notes_page, search_page, viewers_page, households_list, household_new, household_create,
           household_edit, household_update, household_status, person_new, person_create, person_edit, person_update,
           consent_record, consent_withdraw, person_merge, settings_page, settings_save]
