@@ -1,0 +1,90 @@
+"""The watch-over journeys in a real browser: "visited, no change" from the round in at most
+3 taps with an undo notice, and a double-tapped save stored once."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from server.config import load
+from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start
+
+
+def seed_round(server) -> dict:  # noqa: ANN001
+    """The watch-over test town, one household on the commissioner's round, and a live session."""
+    async def go(session):  # noqa: ANN001, ANN202
+        from server.auth.sessions import start_signed_in
+        from server.households import crypto
+        from tests.watchover.builders import household
+        from tests.watchover.conftest import make_town
+
+        settings = load(server.env)
+        crypto.configure(settings.data_key)
+        town = await make_town(session)
+        town.comm.locale = "ja"
+        h = await household(session, town, address="港町3-4-5")
+        token, _ = await start_signed_in(session, settings, user=town.comm, old=None, passkey_id=None)
+        return {"household_id": h.id, "token": token, "cookie": settings.session_cookie}
+
+    return server.run(go)
+
+
+def contact_count(server) -> int:  # noqa: ANN001
+    from server.contacts.models import Contact
+
+    async def go(session):  # noqa: ANN001, ANN202
+        return await session.scalar(select(func.count()).select_from(Contact).where(Contact.withdrawn_at.is_(None)))
+
+    return server.run(go)
+
+
+def signed_in(page, server, seeded) -> None:  # noqa: ANN001
+    page.context.add_cookies([{"name": seeded["cookie"], "value": seeded["token"], "url": server.url}])
+
+
+def test_visited_no_change_takes_at_most_three_taps_from_the_round_with_an_undo(live_server, page):
+    seeded = seed_round(live_server)
+    start(live_server)
+    signed_in(page, live_server, seeded)
+    page.goto(live_server.url + "/home")  # the round is the commissioner's home screen
+    card = page.locator(f"#hh-{seeded['household_id']}")
+    assert "港町3-4-5" in card.inner_text()
+    axe_check(page)
+    taps = 0
+    card.locator("[data-quick-log]").click()
+    taps += 1
+    page.locator(f"#hh-{seeded['household_id']} [data-undo]").wait_for()
+    assert taps <= 3
+    assert "保存しました" in page.locator(f"#hh-{seeded['household_id']}").inner_text()
+    assert contact_count(live_server) == 1
+    # The undo notice replaces a confirmation step: one more tap takes it back.
+    page.locator(f"#hh-{seeded['household_id']} [data-undo]").click()
+    page.get_by_text("記録を取り消しました").wait_for()
+    assert contact_count(live_server) == 0
+    # The full form is one tap more than the quick log.
+    page.locator(f"#hh-{seeded['household_id']}").get_by_role("link", name="ほかの記録").click()
+    page.wait_for_url(f"**/households/{seeded['household_id']}/contact")
+    first = page.locator("main > *").first  # 119/110 guidance before anything else
+    assert "emergency" in first.get_attribute("class") and "119" in first.inner_text()
+    assert_no_sideways_scroll(page)
+    assert page.js_errors == []
+
+
+def test_a_double_tapped_save_is_stored_once(live_server, page):
+    seeded = seed_round(live_server)
+    start(live_server)
+    signed_in(page, live_server, seeded)
+    page.goto(live_server.url + "/round")
+    button = page.locator(f"#hh-{seeded['household_id']} [data-quick-log]")
+    button.dblclick()
+    page.locator(f"#hh-{seeded['household_id']} [data-undo]").wait_for()
+    # And a resend of the very same form (same client id), as a flaky network would do.
+    page.goto(live_server.url + "/round")
+    form_id = page.locator(f"#hh-{seeded['household_id']} input[name=client_id]").get_attribute("value")
+    statuses = page.evaluate("""async ([url, clientId]) => {
+        const body = new URLSearchParams({client_id: clientId, _csrf_token: document.body.dataset.csrf});
+        const send = () => fetch(url, {method: "POST", body, redirect: "manual",
+                                        headers: {"x-csrftoken": document.body.dataset.csrf}});
+        const answers = await Promise.all([send(), send(), send()]);
+        return answers.map(a => a.status);
+    }""", [f"/round/{seeded['household_id']}/quick", form_id])
+    assert all(s in (0, 303) for s in statuses), statuses  # 0: an opaque redirect
+    assert contact_count(live_server) == 2  # the double tap once, the resent form once
