@@ -49,7 +49,9 @@ FAMILY = ["松本", "井上", "木村", "林", "清水", "山崎", "森", "池�
 GIVEN = ["幸子", "博", "恵子", "茂", "洋子", "実", "順子", "清", "京子", "進", "和夫", "久美子"]
 
 # Where later issues plug in their demo data (households, salons, concerns ...).
-SEED_STEPS: list[str] = []
+SEED_STEPS: list[str] = [
+    "server.households.demo:seed_households",  # watch-over: ~200 households, assignments, contacts
+]
 
 
 @dataclass
