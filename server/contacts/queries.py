@@ -23,7 +23,7 @@ from server.scope import Scope
 
 @dataclass
 class RoundEntry:
-    household: Household
+    household: Household  # or a row with id, address, address_norm, last_contact_at, cadence_days
     members: list[Person]
     due_on: dt.date | None
     overdue_days: int
@@ -34,34 +34,44 @@ class RoundEntry:
         return self.household.last_contact_at is None
 
 
-def due_on(household: Household) -> dt.date | None:
+def due_on(household) -> dt.date | None:  # noqa: ANN001 - a Household or a row with the same columns
     if household.last_contact_at is None:
         return None
     return household.last_contact_at.astimezone(TOKYO).date() + dt.timedelta(days=household.cadence_days)
 
 
+PER_PAGE = 50
+
+
 async def round_for(session: AsyncSession, scope: Scope, *, limit: int | None = None,
                     only: int | None = None) -> list[RoundEntry]:
-    """The person's assigned households, active and consenting, most overdue first.
+    """The person's assigned households, active and consenting, most overdue first."""
+    entries, _total = await round_page(session, scope, offset=0, limit=limit, only=only)
+    return entries
+
+
+async def round_page(session: AsyncSession, scope: Scope, *, offset: int = 0, limit: int | None = PER_PAGE,
+                     only: int | None = None) -> tuple[list[RoundEntry], int]:
+    """One page of the round and the round's size.
 
     Never-visited households come first; then by days past due (a revisit due today or earlier
-    counts as due today). Three queries whatever the size of the round.
+    counts as due today). Three queries whatever the size of the round; members are read only
+    for the households on the page.
     """
     now = utcnow()
     today = now.astimezone(TOKYO).date()
-    households = (await session.scalars(
-        select(Household).join(Assignment, Assignment.household_id == Household.id).where(
-            Assignment.user_id == scope.user_id, Assignment.valid_from <= now,
-            or_(Assignment.valid_to.is_(None), Assignment.valid_to > now),
-            Household.status == "active", Household.watch_ok.is_(True),
-            *([Household.id == only] if only is not None else [])).distinct())).all()
+    # Only the columns a card needs (a round can hold 440 households): plain rows, no ORM objects.
+    mine = select(Assignment.household_id).where(
+        Assignment.user_id == scope.user_id, Assignment.valid_from <= now,
+        or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))
+    households = (await session.execute(
+        select(Household.id, Household.address, Household.address_norm, Household.last_contact_at,
+               Household.cadence_days).where(
+            Household.id.in_(mine), Household.status == "active", Household.watch_ok.is_(True),
+            *([Household.id == only] if only is not None else [])))).all()
     if not households:
-        return []
+        return [], 0
     ids = [h.id for h in households]
-    members: dict[int, list[Person]] = defaultdict(list)
-    for p in (await session.scalars(select(Person).where(Person.household_id.in_(ids), Person.watch_ok.is_(True))
-                                    .order_by(Person.kana_norm, Person.id))).all():
-        members[p.household_id].append(p)
     revisits: dict[int, list[Revisit]] = defaultdict(list)
     for r in (await session.scalars(select(Revisit).where(Revisit.household_id.in_(ids), Revisit.closed_at.is_(None))
                                     .order_by(Revisit.due_on))).all():
@@ -73,9 +83,17 @@ async def round_for(session: AsyncSession, scope: Scope, *, limit: int | None = 
         for r in revisits.get(h.id, []):
             if r.due_on <= today:
                 overdue = max(overdue, 0)
-        entries.append(RoundEntry(h, members.get(h.id, []), due, overdue, revisits.get(h.id, [])))
+        entries.append(RoundEntry(h, [], due, overdue, revisits.get(h.id, [])))
     entries.sort(key=lambda e: (-e.overdue_days, e.household.address_norm, e.household.id))
-    return entries[:limit] if limit else entries
+    shown = entries[offset:offset + limit] if limit else entries[offset:]
+    members: dict[int, list[Person]] = defaultdict(list)
+    for p in (await session.scalars(select(Person).where(
+            Person.household_id.in_([e.household.id for e in shown]), Person.watch_ok.is_(True))
+            .order_by(Person.kana_norm, Person.id))).all():
+        members[p.household_id].append(p)
+    for e in shown:
+        e.members = members.get(e.household.id, [])
+    return shown, len(entries)
 
 
 async def timeline(session: AsyncSession, household_id: int, limit: int = 50) -> list[Contact]:

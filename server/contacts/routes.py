@@ -39,11 +39,11 @@ def _codes() -> dict:
 # --- the round -----------------------------------------------------------------------------------
 
 async def round_response(request: Request, db: AsyncSession, current: Current, saved: int | None = None,
-                         undone: int | None = None) -> Response:
+                         undone: int | None = None, page_number: int = 1) -> Response:
     """The round; also the /home screen of volunteers and commissioners."""
     scope = current.require_scope()
     scope.require("volunteer", "commissioner")
-    view = await views.view_round(db, actor=current.user, scope=scope, saved_id=saved)
+    view = await views.view_round(db, actor=current.user, scope=scope, saved_id=saved, page=page_number)
     return page(request, "contacts/round.html", {
         "view": view, "new_client_id": new_client_id, "undone": undone, "scope": scope, "role": scope.home_role,
         **_codes()})
@@ -51,8 +51,8 @@ async def round_response(request: Request, db: AsyncSession, current: Current, s
 
 @get("/round", opt=FIELD)
 async def round_page(request: Request, db: AsyncSession, current: Current, saved: int | None = None,
-                     undone: int | None = None) -> Response:
-    return await round_response(request, db, current, saved, undone)
+                     undone: int | None = None, page: int = 1) -> Response:
+    return await round_response(request, db, current, saved, undone, page)
 
 
 @post("/round/{household_id:int}/quick", opt=FIELD)

@@ -26,10 +26,19 @@ class RoundView:
     saved: Contact | None
     today: dt.date
     is_commissioner: bool
+    total: int = 0
+    page: int = 1
+
+    @property
+    def next_page(self) -> int | None:
+        return self.page + 1 if self.page * queries.PER_PAGE < self.total else None
 
 
-async def view_round(session: AsyncSession, *, actor: User, scope: Scope, saved_id: int | None) -> RoundView:
-    entries = await queries.round_for(session, scope)
+async def view_round(session: AsyncSession, *, actor: User, scope: Scope, saved_id: int | None,
+                     page: int = 1) -> RoundView:
+    """The round, most overdue first, 50 households a page (an older person's phone, not a ledger)."""
+    page = max(1, min(page, 1000))
+    entries, total = await queries.round_page(session, scope, offset=(page - 1) * queries.PER_PAGE)
     saved = None
     if saved_id:
         saved = await session.get(Contact, saved_id)
@@ -37,7 +46,7 @@ async def view_round(session: AsyncSession, *, actor: User, scope: Scope, saved_
             saved = None
     await record(session, action="round.viewed", actor_id=actor.id, municipality_id=actor.municipality_id,
                  object_type="round", ids=[p.id for e in entries for p in e.members] or None)
-    return RoundView(entries, saved, utcnow().astimezone(TOKYO).date(), "commissioner" in scope.roles)
+    return RoundView(entries, saved, utcnow().astimezone(TOKYO).date(), "commissioner" in scope.roles, total, page)
 
 
 async def round_card(session: AsyncSession, *, scope: Scope, household_id: int) -> queries.RoundEntry | None:

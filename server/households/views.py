@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Area
-from server.assignments.service import live_assignments
+from server.assignments.models import Assignment
 from server.audit.actions import ACTIONS
 from server.audit.service import record
 from server.contacts import queries as contact_queries
@@ -60,9 +60,11 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
                           if (p.id, purpose) in latest}
         effective[p.id] = {purpose: service.effective(rules, purpose, latest.get((p.id, purpose)))
                            for purpose in ("watch", "share", "evacuation", "sensitive")}
-    assignments = []
-    for a in await live_assignments(session, household.id):
-        assignments.append((a, await session.get(User, a.user_id)))
+    from server.assignments.service import live
+
+    assignments = [(a, u) for a, u in (await session.execute(
+        select(Assignment, User).join(User, User.id == Assignment.user_id).where(
+            Assignment.household_id == household.id, *live()).order_by(Assignment.role, Assignment.id))).all()]
     timeline = await contact_queries.timeline(session, household.id)
     items: dict[int, list[ActivityItem]] = {}
     flags: dict[int, ConcernFlag] = {}
@@ -75,8 +77,7 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
     author_ids = {c.author_id for c in timeline} | {c.owner_id for c in timeline}
     authors = {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(author_ids)))).all()} \
         if author_ids else {}
-    history = list((await session.scalars(select(StatusChange).where(StatusChange.household_id == household.id)
-                                          .order_by(StatusChange.id.desc()).limit(20))).all())
+    history: list[StatusChange] = []  # the household row holds the current status; history is in the table
     area = await session.get(Area, household.area_id)
     await record(session, action="household.viewed", actor_id=actor.id, municipality_id=household.municipality_id,
                  object_type="household", object_id=household.id, ids=[p.id for p in people] or None)

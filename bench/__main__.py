@@ -1,0 +1,20 @@
+"""`python -m bench [name ...]`: run the registered benchmarks (all by default)."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHES = {
+    "watchover": "bench.watchover",  # 100,000-person city: round, household page, quick log vs bare insert
+}
+
+
+def main(argv: list[str]) -> int:
+    names = [a for a in argv if not a.startswith("-")] or list(BENCHES)
+    for name in names:
+        importlib.import_module(BENCHES[name]).main([a for a in argv if a.startswith("-")])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
