@@ -88,3 +88,47 @@ def test_a_double_tapped_save_is_stored_once(live_server, page):
     }""", [f"/round/{seeded['household_id']}/quick", form_id])
     assert all(s in (0, 303) for s in statuses), statuses  # 0: an opaque redirect
     assert contact_count(live_server) == 2  # the double tap once, the resent form once
+
+
+def seed_coordinator(server) -> dict:  # noqa: ANN001
+    async def go(session):  # noqa: ANN001, ANN202
+        from server.auth.sessions import start_signed_in
+        from server.households import crypto
+        from tests.watchover.builders import household, log
+        from tests.watchover.conftest import make_town
+
+        settings = load(server.env)
+        crypto.configure(settings.data_key)
+        town = await make_town(session)
+        town.coord.locale = town.comm.locale = "ja"
+        h = await household(session, town, address="港町3-4-5")
+        await log(session, town, "comm", h, method="visit_absent", outcome="watch", flag_concern=True,
+                  signs=["mail_piling"], consults=[("elderly", "daily_support")])
+        coord, _ = await start_signed_in(session, settings, user=town.coord, old=None, passkey_id=None)
+        comm, _ = await start_signed_in(session, settings, user=town.comm, old=None, passkey_id=None)
+        return {"household_id": h.id, "coord": coord, "comm": comm, "cookie": settings.session_cookie,
+                "area_id": town.n1.id}
+
+    return server.run(go)
+
+
+def test_watch_over_pages_fit_a_small_phone_and_pass_axe(live_server, page):
+    seeded = seed_coordinator(live_server)
+    start(live_server)
+    hid = seeded["household_id"]
+
+    def visit(path: str) -> None:
+        page.goto(live_server.url + path)
+        assert_no_sideways_scroll(page, 320)
+        axe_check(page)
+
+    page.context.add_cookies([{"name": seeded["cookie"], "value": seeded["comm"], "url": live_server.url}])
+    for path in ("/round", f"/households/{hid}/contact", f"/households/{hid}", "/activity", "/search?q=やまだ"):
+        visit(path)
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": seeded["cookie"], "value": seeded["coord"], "url": live_server.url}])
+    for path in (f"/households/{hid}", f"/households?area_id={seeded['area_id']}", "/households/new",
+                 "/households/import", "/handover", "/watch-settings", "/concern-flags",
+                 f"/households/{hid}/notes"):
+        visit(path)
+    assert page.js_errors == []
