@@ -66,7 +66,8 @@ async def quick_log(request: Request, db: AsyncSession, current: Current, househ
     if is_htmx(request):
         entry = await views.round_card(db, scope=scope, household_id=household_id)
         return Template(template_name="contacts/_card.html", context={
-            "entry": entry, "card_saved": contact, "new_client_id": new_client_id, **_codes()})
+            "entry": entry, "card_saved": contact, "new_client_id": new_client_id, **_codes()},
+            headers={"HX-Trigger": "contact-logged"})
     return Redirect(f"/round?saved={contact.id}#hh-{household_id}", status_code=303)
 
 
@@ -128,7 +129,8 @@ async def contact_withdraw(request: Request, db: AsyncSession, current: Current,
     if is_htmx(request) and scope.is_field:
         entry = await views.round_card(db, scope=scope, household_id=contact.household_id)
         return Template(template_name="contacts/_card.html", context={
-            "entry": entry, "card_undone": contact, "new_client_id": new_client_id, **_codes()})
+            "entry": entry, "card_undone": contact, "new_client_id": new_client_id, **_codes()},
+            headers={"HX-Trigger": "contact-logged"})
     data = await form(request)
     back = text(data, "back", 10)
     target = "/round" if back == "round" and scope.is_field else f"/households/{contact.household_id}"

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Area
 from server.assignments.models import Assignment
+from server.assignments.service import candidates as assignment_candidates
 from server.audit.actions import ACTIONS
 from server.audit.service import record
 from server.contacts import queries as contact_queries
@@ -43,6 +44,9 @@ class HouseholdView:
     reads_notes: bool
     authors: dict[int, User] = field(default_factory=dict)
     editable: set[int] = field(default_factory=set)
+    # People who may be assigned here, by role (coordinators: both; the household's commissioner: volunteers).
+    candidates: dict[str, list[User]] = field(default_factory=dict)
+    my_commissioner: bool = False
 
 
 async def view_household(session: AsyncSession, *, actor: User, scope: Scope, household_id: int) -> HouseholdView:
@@ -79,6 +83,13 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
         if author_ids else {}
     history: list[StatusChange] = []  # the household row holds the current status; history is in the table
     area = await session.get(Area, household.area_id)
+    my_commissioner = any(a.user_id == actor.id and a.role == "commissioner" for a, _u in assignments)
+    candidates: dict[str, list[User]] = {}
+    if coordinator:
+        for role in ("commissioner", "volunteer"):
+            candidates[role] = await assignment_candidates(session, household.municipality_id, role)
+    elif my_commissioner:
+        candidates["volunteer"] = await assignment_candidates(session, household.municipality_id, "volunteer")
     await record(session, action="household.viewed", actor_id=actor.id, municipality_id=household.municipality_id,
                  object_type="household", object_id=household.id, ids=[p.id for p in people] or None)
     return HouseholdView(household, area, people, consents, effective, assignments, timeline, items, flags,
@@ -86,7 +97,8 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
                          can_log=household.status != "ended" and (scope.is_field or coordinator),
                          reads_notes=scope.has(*READS_NOTES), authors=authors,
                          editable={c.id for c in timeline if c.superseded_at is None and c.withdrawn_at is None
-                                   and may_edit(c, actor, scope) and utcnow() - c.created_at <= EDIT_WINDOW})
+                                   and may_edit(c, actor, scope) and utcnow() - c.created_at <= EDIT_WINDOW},
+                         candidates=candidates, my_commissioner=my_commissioner)
 
 
 async def view_sensitive(session: AsyncSession, *, actor: User, scope: Scope, household_id: int) -> dict:

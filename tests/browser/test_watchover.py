@@ -47,6 +47,7 @@ def test_visited_no_change_takes_at_most_three_taps_from_the_round_with_an_undo(
     page.goto(live_server.url + "/home")  # the round is the commissioner's home screen
     card = page.locator(f"#hh-{seeded['household_id']}")
     assert "港町3-4-5" in card.inner_text()
+    page.wait_for_function("() => /訪問回数\\s*0/.test(document.getElementById('month-blocks').innerText)")
     axe_check(page)
     taps = 0
     card.locator("[data-quick-log]").click()
@@ -55,6 +56,8 @@ def test_visited_no_change_takes_at_most_three_taps_from_the_round_with_an_undo(
     assert taps <= 3
     assert "保存しました" in page.locator(f"#hh-{seeded['household_id']}").inner_text()
     assert contact_count(live_server) == 1
+    # The month's five blocks on the round count the visit at once.
+    page.wait_for_function("() => /訪問回数\\s*1/.test(document.getElementById('month-blocks').innerText)")
     # The undo notice replaces a confirmation step: one more tap takes it back.
     page.locator(f"#hh-{seeded['household_id']} [data-undo]").click()
     page.get_by_text("記録を取り消しました").wait_for()
