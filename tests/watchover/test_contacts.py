@@ -306,3 +306,14 @@ async def test_commissioner_assigns_volunteers_only_within_own_households(db, to
     with pytest.raises(Invalid):  # the assignee must hold the role
         await assignments.assign(db, actor=town.comm, scope=scope, household_id=h.id, user_id=town.pro.id,
                                  role="volunteer")
+
+
+async def test_a_long_round_comes_in_pages_of_fifty_most_overdue_first(db, town):
+    for i in range(55):
+        await household(db, town, address=f"長屋{i:02d}", volunteers=())
+    scope = await build_scope(db, town.comm)
+    first, total = await queries.round_page(db, scope, offset=0)
+    second, _ = await queries.round_page(db, scope, offset=queries.PER_PAGE)
+    assert total == 55 and len(first) == 50 and len(second) == 5
+    assert not {e.household.id for e in first} & {e.household.id for e in second}
+    assert all(e.members for e in first + second)

@@ -83,6 +83,10 @@ async def test_random_input_at_the_field_forms(client, db, sessionmaker, setting
     assert await throw(client, sessionmaker, f"/round/{h.id}/quick", ["client_id"]) == EXAMPLES
     await throw(client, sessionmaker, f"/households/{h.id}/contacts", CONTACT_FIELDS)
     await throw(client, sessionmaker, "/activity", ["client_id", "kind", "occurred_on"])
+    from tests.watchover.builders import log
+
+    contact, _ = await log(db, town, "comm", h)
+    await throw(client, sessionmaker, f"/contacts/{contact.id}/correct", CONTACT_FIELDS)
     await throw(client, sessionmaker, f"/households/{h.id}/assignments", ["user_id", "role"])
     await throw(client, sessionmaker, f"/households/{h.id}/cadence", ["cadence", "cadence_days"])
     for q in examples(junk, 15):
