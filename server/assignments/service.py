@@ -174,10 +174,18 @@ async def require_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def candidates(session: AsyncSession, municipality_id: int, role: str) -> list[User]:
-    """People holding `role` in the municipality now (for the assign and handover forms)."""
+async def candidates(session: AsyncSession, municipality_id: int, role: str, *,
+                     area_id: int | None = None) -> list[User]:
+    """People holding `role` in the municipality now (for the assign and handover forms); with
+    area_id, only those working in that neighbourhood (a commissioner's choice of volunteers)."""
+    from server.users.models import AreaGrant
+
     now = utcnow()
-    return list((await session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id).where(
+    stmt = select(User).join(RoleGrant, RoleGrant.user_id == User.id).where(
         RoleGrant.role == role, RoleGrant.municipality_id == municipality_id, RoleGrant.valid_from <= now,
         or_(RoleGrant.valid_to.is_(None), RoleGrant.valid_to > now), User.status == "active")
-        .order_by(User.display_name).distinct())).all())
+    if area_id is not None:
+        stmt = stmt.where(User.id.in_(select(AreaGrant.user_id).where(
+            AreaGrant.area_id == area_id, AreaGrant.valid_from <= now,
+            or_(AreaGrant.valid_to.is_(None), AreaGrant.valid_to > now))))
+    return list((await session.scalars(stmt.order_by(User.display_name).distinct().limit(500))).all())

@@ -22,7 +22,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,7 +39,7 @@ from server.households import crypto
 from server.households.models import Household, Person
 from server.households.service import watch_settings
 from server.i18n import N_, TOKYO
-from server.scope import Scope, require_household
+from server.scope import Scope, household_clause, require_household
 from server.users.models import User
 
 register({
@@ -187,11 +187,20 @@ async def _existing(session: AsyncSession, author_id: int, client_id: str) -> Co
 async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data: ContactInput,
                       on_behalf_of: int | None = None, audit: bool = True) -> tuple[Contact, bool]:
     """Returns (contact, created). A resend of the same client id returns the stored contact."""
-    household = await require_household(session, scope, data.household_id)
+    # One query: the household through the scope gate, a contact already stored under this client
+    # id (a resend), and whether the household has an open revisit to close.
+    wanted = (data.client_id or "").strip()[:64]
+    stored = select(Contact.id).where(Contact.author_id == actor.id, Contact.client_id == wanted).scalar_subquery()
+    open_revisit = exists().where(Revisit.household_id == Household.id, Revisit.closed_at.is_(None))
+    found = (await session.execute(select(Household, stored, open_revisit).where(
+        Household.id == data.household_id, await household_clause(session, scope)))).first()
+    if found is None:
+        raise NotFound()
+    household, existing_id, has_open_revisit = found
     client_id = _check_client_id(data.client_id)
-    existing = await _existing(session, actor.id, client_id)
-    if existing is not None:
-        if existing.household_id != data.household_id:
+    if existing_id is not None:
+        existing = await session.get(Contact, existing_id)
+        if existing.household_id != household.id:
             raise Invalid(fields={"client_id": N_("The form was incomplete. Please reload the page and try again.")})
         return existing, False
     owner_id, owner_role = await _owner(session, actor, scope, household.municipality_id, on_behalf_of)
@@ -221,21 +230,23 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
         if found is None:
             raise
         return found, False
-    await _after_log(session, row, household, data)
+    await _after_log(session, row, household, data, close_revisits=bool(has_open_revisit))
     if audit:
         await record(session, action="contact.logged", actor_id=actor.id, municipality_id=household.municipality_id,
                      object_type="contact", object_id=row.id, ids=met or None, on_behalf_of_id=row.on_behalf_of_id)
     return row, True
 
 
-async def _after_log(session: AsyncSession, row: Contact, household: Household, data: ContactInput) -> None:
+async def _after_log(session: AsyncSession, row: Contact, household: Household, data: ContactInput, *,
+                     close_revisits: bool = True) -> None:
     for f, c in data.consults:
         session.add(ActivityItem(contact_id=row.id, kind="consult", field=f, content=c))
     for w in data.liaisons:
         session.add(ActivityItem(contact_id=row.id, kind="liaison", liaison_with=w))
     # Any later contact answers an open revisit; a new 不在 may set a new one.
-    await session.execute(update(Revisit).where(Revisit.household_id == household.id, Revisit.closed_at.is_(None))
-                          .values(closed_at=row.created_at, closed_reason="contact"))
+    if close_revisits:
+        await session.execute(update(Revisit).where(Revisit.household_id == household.id, Revisit.closed_at.is_(None))
+                              .values(closed_at=row.created_at, closed_reason="contact"))
     if data.revisit_on is not None:
         session.add(Revisit(household_id=household.id, contact_id=row.id, user_id=row.owner_id, due_on=data.revisit_on))
     if data.flag_concern:

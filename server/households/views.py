@@ -89,7 +89,8 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
         for role in ("commissioner", "volunteer"):
             candidates[role] = await assignment_candidates(session, household.municipality_id, role)
     elif my_commissioner:
-        candidates["volunteer"] = await assignment_candidates(session, household.municipality_id, "volunteer")
+        candidates["volunteer"] = await assignment_candidates(session, household.municipality_id, "volunteer",
+                                                              area_id=household.area_id)
     await record(session, action="household.viewed", actor_id=actor.id, municipality_id=household.municipality_id,
                  object_type="household", object_id=household.id, ids=[p.id for p in people] or None)
     return HouseholdView(household, area, people, consents, effective, assignments, timeline, items, flags,

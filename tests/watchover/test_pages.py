@@ -190,3 +190,16 @@ async def test_commissioner_watches_the_month_blocks_count_up(client, db, sessio
     visits = re.search(r"Visits</dt><dd>(\d+)</dd>", after.text)
     other = re.search(r"Other activities</dt><dd>(\d+)</dd>", after.text)
     assert visits.group(1) == "1" and other.group(1) == "1"
+
+
+async def test_the_households_commissioner_can_ask_a_volunteer_of_the_neighbourhood(client, db, sessionmaker,
+                                                                                     settings, town):
+    h = await household(db, town, volunteers=())
+    await sign_in(client, sessionmaker, settings, town.comm)
+    page = await client.get(f"/households/{h.id}")
+    assert f'value="{town.vol_same.id}"' in page.text and f'value="{town.vol_west.id}"' not in page.text
+    r = await post_form(client, f"/households/{h.id}/assignments", {"role": "volunteer", "user_id": str(town.vol_same.id)})
+    assert r.status_code == 303
+    client.cookies.clear()
+    await sign_in(client, sessionmaker, settings, town.vol_same)
+    assert (await client.get(f"/households/{h.id}")).status_code == 200
