@@ -137,6 +137,14 @@ async def contact_withdraw(request: Request, db: AsyncSession, current: Current,
     return Redirect(f"{target}?undone={contact.id}", status_code=303)
 
 
+@post("/contacts/{contact_id:int}/flag", opt=LOGGERS)
+async def contact_flag(db: AsyncSession, current: Current, contact_id: int) -> Redirect:
+    scope = current.require_scope()
+    flag = await service.flag_concern(db, actor=current.user, scope=scope, contact_id=contact_id)
+    target = "/round" if scope.is_field else f"/households/{flag.household_id}"
+    return Redirect(f"{target}?saved={contact_id}&flagged=1", status_code=303)
+
+
 @get("/contacts/{contact_id:int}/edit", opt=LOGGERS)
 async def contact_edit(request: Request, db: AsyncSession, current: Current, contact_id: int) -> Response:
     scope = current.require_scope()
@@ -204,5 +212,5 @@ async def flags_page(request: Request, db: AsyncSession, current: Current, m: in
     return page(request, "contacts/flags.html", {"flags": flags, **_codes()})
 
 
-ROUTES = [round_page, quick_log, contact_form, contact_create, contact_withdraw, contact_edit, contact_correct,
+ROUTES = [round_page, quick_log, contact_form, contact_create, contact_withdraw, contact_flag, contact_edit, contact_correct,
           activity_page, activity_create, activity_withdraw, flags_page]

@@ -372,5 +372,26 @@ async def withdraw_activity(session: AsyncSession, *, actor: User, activity_id: 
     return row
 
 
+async def flag_concern(session: AsyncSession, *, actor: User, scope: Scope, contact_id: int) -> ConcernFlag:
+    """"Flag a concern" offered right after a 気になる / 要連絡 / 緊急 contact was saved. Never
+    blocked by consent; a second request returns the flag already raised."""
+    row = await session.get(Contact, contact_id)
+    if row is None or row.author_id != actor.id:
+        raise NotFound()
+    household = await require_household(session, scope, row.household_id)
+    if row.outcome not in URGENCY_FOR or row.withdrawn_at is not None or row.superseded_at is not None:
+        raise Invalid(fields={"flag_concern": N_("A concern is flagged from 'something to watch', 'must tell' or 'emergency'.")})
+    found = (await session.scalars(select(ConcernFlag).where(ConcernFlag.contact_id == row.id))).first()
+    if found is not None:
+        return found
+    flag = ConcernFlag(municipality_id=household.municipality_id, household_id=household.id, contact_id=row.id,
+                       reporter_id=actor.id, holder_id=row.owner_id, urgency=URGENCY_FOR[row.outcome], category="other")
+    session.add(flag)
+    await session.flush()
+    await record(session, action="concern.flagged", actor_id=actor.id, municipality_id=household.municipality_id,
+                 object_type="concern_flag", object_id=flag.id, on_behalf_of_id=row.on_behalf_of_id)
+    return flag
+
+
 def note_of(contact: Contact) -> str:
     return crypto.unseal(contact.note_sealed, "contacts.note") or ""

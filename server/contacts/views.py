@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.assignments.service import live_assignments
 from server.audit.service import record
 from server.contacts import queries, service
-from server.contacts.models import Activity, ActivityItem, Contact
+from server.contacts.models import Activity, ActivityItem, ConcernFlag, Contact
 from server.db import utcnow
 from server.errors import NotFound
 from server.households.models import Household, Person
@@ -28,6 +28,7 @@ class RoundView:
     is_commissioner: bool
     total: int = 0
     page: int = 1
+    flagged: bool = False  # the saved contact already has a concern flag
 
     @property
     def next_page(self) -> int | None:
@@ -46,7 +47,10 @@ async def view_round(session: AsyncSession, *, actor: User, scope: Scope, saved_
             saved = None
     await record(session, action="round.viewed", actor_id=actor.id, municipality_id=actor.municipality_id,
                  object_type="round", ids=[p.id for e in entries for p in e.members] or None)
-    return RoundView(entries, saved, utcnow().astimezone(TOKYO).date(), "commissioner" in scope.roles, total, page)
+    flagged = saved is not None and (await session.scalar(
+        select(ConcernFlag.id).where(ConcernFlag.contact_id == saved.id))) is not None
+    return RoundView(entries, saved, utcnow().astimezone(TOKYO).date(), "commissioner" in scope.roles, total, page,
+                     flagged)
 
 
 async def round_card(session: AsyncSession, *, scope: Scope, household_id: int) -> queries.RoundEntry | None:

@@ -203,3 +203,21 @@ async def test_the_households_commissioner_can_ask_a_volunteer_of_the_neighbourh
     client.cookies.clear()
     await sign_in(client, sessionmaker, settings, town.vol_same)
     assert (await client.get(f"/households/{h.id}")).status_code == 200
+
+
+async def test_a_worrying_contact_offers_flag_a_concern_at_once(client, db, sessionmaker, settings, town):
+    h = await household(db, town, consent="refused")  # off the round, and still a concern can be raised
+    await sign_in(client, sessionmaker, settings, town.vol)
+    r = await post_form(client, f"/households/{h.id}/contacts", {
+        "client_id": cid(), "method": "exterior", "outcome": "notify", "signs": ["not_seen"]})
+    saved = await client.get(r.headers["location"])
+    assert "data-flag" in saved.text
+    contact_id = int(re.search(r"/contacts/(\d+)/flag", saved.text).group(1))
+    for _ in range(2):  # a double tap raises one flag
+        r = await post_form(client, f"/contacts/{contact_id}/flag")
+        assert r.status_code == 303
+    await db.rollback()
+    flag = (await db.scalars(select(ConcernFlag))).one()
+    assert flag.urgency == "soon" and flag.contact_id == contact_id
+    await db.commit()
+    assert "data-flag" not in (await client.get(r.headers["location"])).text
