@@ -171,10 +171,13 @@ async def contact_correct(request: Request, db: AsyncSession, current: Current, 
 # --- the activity record: this month's five blocks and stand-alone entries ------------------------
 
 @get("/activity", opt=COMMISSIONER)
-async def activity_page(request: Request, db: AsyncSession, current: Current, month: str | None = None) -> Response:
+async def activity_page(request: Request, db: AsyncSession, current: Current, month: str | None = None,
+                        line: bool = False) -> Response:
     scope = current.require_scope()
     scope.require("commissioner")
     ctx = await views.activity(db, actor=current.user, month=month)
+    if line:  # the one-line summary at the top of the round
+        return Template(template_name="contacts/_blocks_line.html", context={"blocks": ctx["blocks"]})
     return page(request, "contacts/activity.html", {
         **ctx, "errors": {}, "client_id": new_client_id(), **_codes()}, block="blocks")
 

@@ -11,7 +11,7 @@ TYPE_LABELS = {
     "child_rearing": N_("Household raising children"),        # 子育て世帯
     "other": N_("Other household"),                           # その他
 }
-STATUS_LABELS = {"active": N_("Active"), "paused": N_("Paused"), "ended": N_("Ended")}
+STATUS_LABELS = {"active": N_("Watch-over active"), "paused": N_("Watch-over paused"), "ended": N_("Watch-over ended")}
 REASON_LABELS = {
     "hospital": N_("In hospital"), "facility": N_("Moved into a care facility"), "away": N_("Away for a long time"),
     "moved": N_("Moved away"), "died": N_("Died"), "declined": N_("Declined watch-over"),
