@@ -213,9 +213,11 @@ async def person_edit(request: Request, db: AsyncSession, current: Current, pers
     for i, c in enumerate((p.emergency_contacts or [])[:2]):
         for k in ("name", "relation", "phone"):
             values[f"ec_{k}_{i}"] = c.get(k, "")
+    housemates = [m for m in (await queries.members(db, [p.household_id])).get(p.household_id, []) if m.id != p.id] \
+        if p.household_id else []
     return page(request, "households/person_form.html", {
         "values": values, "errors": {}, "action": f"/persons/{p.id}/edit", "sensitive": True,
-        "household_id": p.household_id, "person": p, **_codes()})
+        "household_id": p.household_id, "person": p, "housemates": housemates, **_codes()})
 
 
 @post("/persons/{person_id:int}/edit", opt=COORDINATOR)

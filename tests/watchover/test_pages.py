@@ -221,3 +221,17 @@ async def test_a_worrying_contact_offers_flag_a_concern_at_once(client, db, sess
     assert flag.urgency == "soon" and flag.contact_id == contact_id
     await db.commit()
     assert "data-flag" not in (await client.get(r.headers["location"])).text
+
+
+async def test_coordinator_merges_a_duplicate_from_the_person_page(client, db, sessionmaker, settings, town):
+    h = await household(db, town, people=(("山田 花子", "ヤマダ ハナコ", 1940), ("山田 花子", "", None)))
+    a, b = (await db.scalars(select(Person).where(Person.household_id == h.id).order_by(Person.id))).all()
+    await db.commit()
+    await sign_in(client, sessionmaker, settings, town.coord)
+    form = await client.get(f"/persons/{a.id}/edit")
+    assert form.status_code == 200 and f'<option value="{b.id}">' in form.text
+    r = await post_form(client, f"/persons/{a.id}/merge", {"merge_id": str(b.id)})
+    assert r.status_code == 303
+    await db.rollback()
+    assert (await db.scalar(select(Person.merged_into_id).where(Person.id == b.id))) == a.id
+    await db.commit()
