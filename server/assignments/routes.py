@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.assignments import service
 from server.auth.sessions import Current
+from server.audit.service import record
 from server.db import utcnow
 from server.errors import Invalid
 from server.households.service import watch_settings
@@ -47,8 +48,11 @@ async def _handover_context(db: AsyncSession, current: Current, municipality_id:
     scope = current.require_scope()
     rules = await watch_settings(db, municipality_id)
     today = utcnow().astimezone(TOKYO).date()
+    unassigned = await service.unassigned(db, scope, municipality_id)
+    await record(db, action="households.unassigned_viewed", actor_id=current.user.id, municipality_id=municipality_id,
+                 object_type="unassigned", ids=[h.id for h in unassigned] or None)
     return {"commissioners": await service.candidates(db, municipality_id, "commissioner"),
-            "unassigned": await service.unassigned(db, scope, municipality_id), "m": municipality_id,
+            "unassigned": unassigned, "m": municipality_id,
             "term_end": service.term_end(today, rules.term_end_month, rules.term_end_day)}
 
 

@@ -32,6 +32,7 @@ register({
     "assignment.ended": N_("Assignment ended"),
     "assignment.cadence_changed": N_("Visit cadence changed"),
     "assignment.handover": N_("Households handed over"),
+    "households.unassigned_viewed": N_("Unassigned households listed (household ids)"),
 })
 
 

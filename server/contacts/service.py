@@ -294,7 +294,8 @@ async def withdraw_contact(session: AsyncSession, *, actor: User, scope: Scope, 
     await session.flush()
     await _refresh_last_contact(session, household)
     await record(session, action="contact.withdrawn", actor_id=actor.id, municipality_id=row.municipality_id,
-                 object_type="contact", object_id=row.id, on_behalf_of_id=row.on_behalf_of_id)
+                 object_type="contact", object_id=row.id, ids=row.met_person_ids or None,
+                 on_behalf_of_id=row.on_behalf_of_id)
     return row
 
 

@@ -206,7 +206,7 @@ async def person_create(request: Request, db: AsyncSession, current: Current, ho
 async def person_edit(request: Request, db: AsyncSession, current: Current, person_id: int) -> Response:
     scope = current.require_scope()
     current.require_fresh()  # the form shows health, disability and notes
-    p = await views.person_for_edit(db, scope=scope, person_id=person_id)
+    p = await views.person_for_edit(db, scope=scope, person_id=person_id, actor=current.user)
     values = {"name": p.name, "kana": p.kana, "birth_date": p.birth_date.isoformat() if p.birth_date else "",
               "birth_year": p.birth_year or "", "phone": p.phone or "", "needs": ", ".join(p.needs or []),
               "evacuation_support": p.evacuation_support, **service.sensitive_of(p)}

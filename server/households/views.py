@@ -160,8 +160,14 @@ async def view_list(session: AsyncSession, *, actor: User, scope: Scope, municip
             "municipality_id": municipality_id}
 
 
-async def person_for_edit(session: AsyncSession, *, scope: Scope, person_id: int) -> Person:
+async def person_for_edit(session: AsyncSession, *, scope: Scope, person_id: int,
+                          actor: User | None = None) -> Person:
+    """The person, for a coordinator; with `actor`, the view (sensitive fields included) is audited."""
     person = await require_person(session, scope, person_id)
     scope.require_coordinator_of(person.municipality_id)
+    if actor is not None:
+        await record(session, action="household.sensitive_viewed", actor_id=actor.id,
+                     municipality_id=person.municipality_id, object_type="person", object_id=person.id,
+                     ids=[person.id])
     return person
 
