@@ -19,6 +19,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass, field
 
@@ -36,8 +37,8 @@ from server.contacts.models import (
 from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households import crypto
-from server.households.models import Household, Person
-from server.households.service import watch_settings
+from server.households.models import Household, Person, WatchSettings
+from server.households.service import DEFAULT_SETTINGS
 from server.i18n import N_, TOKYO
 from server.scope import Scope, household_clause, require_household
 from server.users.models import User
@@ -131,7 +132,7 @@ def _check_client_id(client_id: str | None) -> str:
 
 
 async def _validate(session: AsyncSession, data: ContactInput, household: Household, owner_id: int, owner_role: str,
-                    now: dt.datetime) -> tuple[dict, dt.datetime, list[int]]:
+                    now: dt.datetime, members: list[int] | None = None) -> tuple[dict, dt.datetime, list[int]]:
     errors: dict[str, str] = {}
     if data.method not in METHODS:
         errors["method"] = N_("Choose how you made contact.")
@@ -151,8 +152,9 @@ async def _validate(session: AsyncSession, data: ContactInput, household: Househ
         errors["occurred_at"] = problem
     if household.status == "ended":
         errors["household_id"] = N_("Watch-over of this household has ended.")
-    members = (await session.scalars(select(Person.id).where(
-        Person.household_id == household.id, Person.watch_ok.is_(True)))).all()
+    if members is None:
+        members = (await session.scalars(select(Person.id).where(
+            Person.household_id == household.id, Person.watch_ok.is_(True)))).all()
     met = data.met_person_ids
     if met is None:
         met = list(members) if data.method in MET_METHODS else []
@@ -192,11 +194,19 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
     wanted = (data.client_id or "").strip()[:64]
     stored = select(Contact.id).where(Contact.author_id == actor.id, Contact.client_id == wanted).scalar_subquery()
     open_revisit = exists().where(Revisit.household_id == Household.id, Revisit.closed_at.is_(None))
-    found = (await session.execute(select(Household, stored, open_revisit).where(
-        Household.id == data.household_id, await household_clause(session, scope)))).first()
+    # ... and, in the same round trip, the consenting members and the municipality's rules.
+    aggregate = func.json_group_array if session.bind.dialect.name == "sqlite" else func.json_agg
+    consenting = select(aggregate(Person.id)).where(
+        Person.household_id == Household.id, Person.watch_ok.is_(True)).scalar_subquery()
+    found = (await session.execute(
+        select(Household, stored, open_revisit, consenting, WatchSettings)
+        .outerjoin(WatchSettings, WatchSettings.municipality_id == Household.municipality_id)
+        .where(Household.id == data.household_id, await household_clause(session, scope)))).first()
     if found is None:
         raise NotFound()
-    household, existing_id, has_open_revisit = found
+    household, existing_id, has_open_revisit, members_json, rules = found
+    members = [i for i in (json.loads(members_json) if isinstance(members_json, str) else members_json or [])
+               if i is not None]
     client_id = _check_client_id(data.client_id)
     if existing_id is not None:
         existing = await session.get(Contact, existing_id)
@@ -205,10 +215,10 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
         return existing, False
     owner_id, owner_role = await _owner(session, actor, scope, household.municipality_id, on_behalf_of)
     now = utcnow()
-    errors, when, met = await _validate(session, data, household, owner_id, owner_role, now)
+    errors, when, met = await _validate(session, data, household, owner_id, owner_role, now, members)
     if errors:
         raise Invalid(fields=errors)
-    rules = await watch_settings(session, household.municipality_id)
+    rules = rules or WatchSettings(municipality_id=household.municipality_id, **DEFAULT_SETTINGS)
     counts = owner_role == "commissioner" and data.method in rules.visit_methods and (
         data.method != "visit_absent" or rules.absent_counts)
     row = Contact(municipality_id=household.municipality_id, household_id=household.id, author_id=actor.id,
