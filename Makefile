@@ -51,8 +51,10 @@ messages: setup
 clean:
 	rm -rf $(VENV) node_modules web/static/vendor var
 
-# (Until the foundation lands) regenerate the single foundation migration from the models.
-remigrate: setup
-	rm -f migrations/versions/*_0001.py var/remigrate.db
-	TSUNAGU_DATABASE_URL=sqlite+aiosqlite:///$(CURDIR)/var/remigrate.db $(VENV)/bin/tsunagu makemigration "foundation" --rev-id 0001
-	rm -f var/remigrate.db*
+# A new migration from the models (developers): make migration NAME="salons" REV=0008
+# Landed migrations are never rewritten; each change adds a file.
+migration: setup
+	rm -f var/makemigration.db*
+	TSUNAGU_DATABASE_URL=sqlite+aiosqlite:///$(CURDIR)/var/makemigration.db $(VENV)/bin/tsunagu migrate
+	TSUNAGU_DATABASE_URL=sqlite+aiosqlite:///$(CURDIR)/var/makemigration.db $(VENV)/bin/tsunagu makemigration "$(NAME)" --rev-id $(REV)
+	rm -f var/makemigration.db*

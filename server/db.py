@@ -98,7 +98,33 @@ def _sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
     def _on_begin(conn):  # noqa: ANN001
         # IMMEDIATE takes the write lock up front: a read-then-write transaction can
         # otherwise fail with SQLITE_BUSY_SNAPSHOT when another writer commits first.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction opened with begin_read_phase() promises not to write and starts deferred,
+        # so it reads beside writers (WAL) instead of queueing for the lock.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_PHASE) else "BEGIN IMMEDIATE")
+
+
+READ_PHASE = "tsunagu_read_phase"
+
+
+async def begin_read_phase(session: AsyncSession) -> None:
+    """Open the session's transaction as a read-only phase (SQLite: deferred BEGIN).
+
+    Why: the write lock is otherwise taken by the first query of the request (who is asking)
+    and held while the handler still waits for a slow phone's form body to arrive.
+
+    Must be followed by end_read_phase() before anything is written: a deferred SQLite
+    transaction that later writes can fail with SQLITE_BUSY_SNAPSHOT.
+    """
+    if not session.in_transaction() and session.bind.dialect.name == "sqlite":
+        await session.connection(execution_options={READ_PHASE: True})
+        session.info[READ_PHASE] = True
+
+
+async def end_read_phase(session: AsyncSession) -> None:
+    """Close a read phase: the next statement opens a normal (write-locking) transaction."""
+    if session.info.pop(READ_PHASE, False) and session.in_transaction():
+        assert not (session.new or session.dirty or session.deleted), "a read phase wrote"
+        await session.commit()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -114,4 +140,4 @@ async def ping(engine: AsyncEngine) -> bool:
         return False
 
 
-__all__ = ["Base", "UTCDateTime", "JSONList", "utcnow", "make_engine", "make_sessionmaker", "ping", "JSON"]
+__all__ = ["begin_read_phase", "end_read_phase", "READ_PHASE", "Base", "UTCDateTime", "JSONList", "utcnow", "make_engine", "make_sessionmaker", "ping", "JSON"]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.sessions import Current, resolve
 from server.config import Settings
+from server.db import begin_read_phase
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -28,4 +29,6 @@ def provide_settings(state: State) -> Settings:
 
 
 async def provide_current(request: Request, db: AsyncSession, settings: Settings) -> Current:
+    # Resolving who is asking only reads: start it as a read transaction (see server/db.py).
+    await begin_read_phase(db)
     return await resolve(request, db, settings)

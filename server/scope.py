@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Area
-from server.db import utcnow
+from server.db import UTCDateTime, utcnow
 from server.errors import NotFound
 from server.users.models import AreaGrant, RoleGrant, User
 
@@ -73,34 +73,51 @@ class Scope:
         return "none"
 
 
+def _under(ids):  # noqa: ANN001, ANN202
+    """Areas at or under the given ones, in one query: the tree is fixed at four levels
+    (prefecture > municipality > district > neighbourhood) and every row carries its municipality
+    and prefecture, so no walk is needed."""
+    return or_(Area.id.in_(ids), Area.parent_id.in_(ids), Area.municipality_id.in_(ids),
+               Area.prefecture_id.in_(ids))
+
+
 async def descendants(session: AsyncSession, area_ids: set[int]) -> set[int]:
-    """All areas under the given ones (included); the tree is at most four levels deep."""
-    found = set(area_ids)
-    frontier = set(area_ids)
-    while frontier:
-        rows = (await session.scalars(select(Area.id).where(Area.parent_id.in_(frontier)))).all()
-        frontier = set(rows) - found
-        found |= frontier
-    return found
+    """All areas under the given ones (included)."""
+    if not area_ids:
+        return set()
+    return set((await session.scalars(select(Area.id).where(_under(area_ids)))).all())
 
 
-async def build_scope(session: AsyncSession, user: User) -> Scope:
+def _areas_reached():  # noqa: ANN202
+    granted = select(AreaGrant.area_id).where(
+        AreaGrant.user_id == bindparam("user_id"), *live_grant(AreaGrant, bindparam("now", type_=UTCDateTime))
+    ).scalar_subquery()
+    coordinated = bindparam("coordinated", expanding=True)
+    root = or_(Area.id.in_(granted), Area.id.in_(coordinated))
+    return select(Area.id, Area.level, root.label("root")).where(or_(_under(granted), _under(coordinated)))
+
+
+def live_grant(model, now):  # noqa: ANN001, ANN201
+    """A role or area grant in force now."""
+    return (model.valid_from <= now, or_(model.valid_to.is_(None), model.valid_to > now))
+
+
+async def build_scope(session: AsyncSession, user: User, *, grants: list[RoleGrant] | None = None) -> Scope:
+    """At most two queries (the role grants, unless the caller loaded them with the session, then
+    every area they reach): this runs on every signed-in request, so it is kept to the minimum."""
     now = utcnow()
     scope = Scope(user_id=user.id)
     if user.status != "active":
         return scope
-    live = lambda model: (model.user_id == user.id, model.valid_from <= now,  # noqa: E731
-                          or_(model.valid_to.is_(None), model.valid_to > now))
-    grants = (await session.scalars(select(RoleGrant).where(*live(RoleGrant)))).all()
-    area_grants = (await session.scalars(select(AreaGrant).where(*live(AreaGrant)))).all()
-    granted_areas = {g.area_id for g in area_grants}
+    live = lambda model: (model.user_id == user.id, *live_grant(model, now))  # noqa: E731
+    if grants is None:
+        grants = (await session.scalars(select(RoleGrant).where(*live(RoleGrant)))).all()
     for g in grants:
         scope.roles.add(g.role)
         if g.municipality_id:
             scope.municipalities.add(g.municipality_id)
         if g.role == "coordinator" and g.municipality_id:
             scope.coordinated.add(g.municipality_id)
-            granted_areas.add(g.municipality_id)
         elif g.role == "municipal_analyst" and g.municipality_id:
             scope.analysed_municipalities.add(g.municipality_id)
         elif g.role == "professional" and g.organisation_id:
@@ -112,13 +129,17 @@ async def build_scope(session: AsyncSession, user: User) -> Scope:
         elif g.role == "council_chair" and g.organisation_id:
             scope.chaired_councils.add(g.organisation_id)
             scope.councils.add(g.organisation_id)
+    # Granted areas are the live area grants plus the municipalities the person coordinates.
+    rows = (await session.execute(_AREAS_REACHED, {"user_id": user.id, "now": now,
+                                                   "coordinated": sorted(scope.coordinated) or [-1]})).all()
+    scope.areas = {r.id for r in rows}
     if "prefecture_analyst" in scope.roles:
-        scope.analysed_prefectures |= {
-            a for a in granted_areas
-            if (await session.get(Area, a)) is not None and (await session.get(Area, a)).level == "prefecture"
-        }
-    scope.areas = await descendants(session, granted_areas) if granted_areas else set()
+        scope.analysed_prefectures = {r.id for r in rows if r.root and r.level == "prefecture"}
     return scope
+
+
+# Built once (SQLAlchemy's expression building costs more than the query itself here).
+_AREAS_REACHED = _areas_reached()
 
 
 # --- households (the watch-over issue) --------------------------------------------------------
@@ -152,6 +173,16 @@ async def household_clause(session: AsyncSession, scope: Scope):  # noqa: ANN201
     from server.households.models import Household, Person
 
     now = utcnow()
+    if not (scope.chief_child and "commissioner" in scope.roles):
+        # The common shapes are built once per person and reused: building SQLAlchemy expressions
+        # costs more than running them. The time is bound when the statement runs.
+        key = (scope.user_id, tuple(sorted(scope.coordinated)), scope.is_field)
+        clause = _CLAUSES.get(key)
+        if clause is None:
+            if len(_CLAUSES) > 5000:
+                _CLAUSES.clear()
+            clause = _CLAUSES[key] = _simple_clause(*key)
+        return clause
     parts = []
     if scope.coordinated:
         parts.append(Household.municipality_id.in_(scope.coordinated))
@@ -171,6 +202,27 @@ async def household_clause(session: AsyncSession, scope: Scope):  # noqa: ANN201
                 or_(Person.birth_date > cutoff,
                     and_(Person.birth_date.is_(None), Person.birth_year > today.year - CHILD_YEARS)))
             parts.append(and_(Household.area_id.in_(areas), Household.id.in_(child)))
+    return or_(*parts) if parts else false()
+
+
+_CLAUSES: dict[tuple, object] = {}
+
+
+def _simple_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool):  # noqa: ANN202
+    from sqlalchemy import false
+
+    from server.assignments.models import Assignment
+    from server.households.models import Household
+
+    now = bindparam("scope_now", type_=UTCDateTime, callable_=utcnow)
+    parts = []
+    if coordinated:
+        parts.append(Household.municipality_id.in_(coordinated))
+    if is_field:
+        parts.append(Household.id.in_(
+            select(Assignment.household_id).where(
+                Assignment.user_id == user_id, Assignment.valid_from <= now,
+                or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))))
     return or_(*parts) if parts else false()
 
 

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,16 +84,16 @@ async def record(
     if action not in ACTIONS:
         raise UnknownAction(action)
     chain = chain_for(municipality_id)
-    # A new chain's head is created race-free (two first writers must not both insert it)...
-    await session.execute(_insert_for(session)(AuditHead).values(chain=chain, seq=0, mac=GENESIS)
-                          .on_conflict_do_nothing(index_elements=["chain"]))
-    # ...then locked: on PostgreSQL concurrent writers queue on this row; on SQLite the transaction
-    # already holds the write lock (BEGIN IMMEDIATE). populate_existing: a session reused across
-    # transactions must not trust the head it saw before another writer moved it.
-    head = (
-        await session.execute(select(AuditHead).where(AuditHead.chain == chain).with_for_update()
-                              .execution_options(populate_existing=True))
-    ).scalar_one()
+    # Two statements per row (this runs on nearly every request): read the chain's head, locked
+    # (PostgreSQL: concurrent writers queue on the row; SQLite: the transaction already holds the
+    # write lock), then insert the row; a database trigger moves the head in the same statement
+    # (migration 0002).
+    head = (await session.execute(_HEAD, {"chain": chain})).first()
+    if head is None:
+        # A new chain's head is created race-free (two first writers must not both insert it).
+        await session.execute(_insert_for(session)(AuditHead).values(chain=chain, seq=0, mac=GENESIS)
+                              .on_conflict_do_nothing(index_elements=["chain"]))
+        head = (await session.execute(_HEAD, {"chain": chain})).one()
     row = AuditEvent(
         chain=chain,
         seq=head.seq + 1,
@@ -108,13 +108,18 @@ async def record(
         prev_mac=head.mac,
     )
     row.mac = compute_mac(_key(), row, head.mac)
-    session.add(row)
-    await session.execute(
-        update(AuditHead).where(AuditHead.chain == chain).values(seq=row.seq, mac=row.mac)
-    )
-    head.seq, head.mac = row.seq, row.mac
-    await session.flush()
+    # A plain insert (the row is never changed after, so it needs no unit of work); the object
+    # handed back is a detached record of what was written.
+    row.id = (await session.execute(_INSERT, {c: getattr(row, c) for c in _COLUMNS})).scalar_one()
     return row
+
+
+# Built once: this runs on nearly every request.
+_HEAD = (select(AuditHead.seq, AuditHead.mac).where(AuditHead.chain == bindparam("chain"))
+         .with_for_update())
+_COLUMNS = ("chain", "seq", "at", "action", "actor_id", "on_behalf_of_id", "object_type", "object_id", "ids",
+            "municipality_id", "prev_mac", "mac")
+_INSERT = AuditEvent.__table__.insert().returning(AuditEvent.__table__.c.id)
 
 
 @dataclass
@@ -139,7 +144,7 @@ async def verify(session: AsyncSession, head_file: Path | None = None, key: byte
         if not hmac.compare_digest(row.mac, compute_mac(key, row, row.prev_mac)):
             breaks.append(Break(row.chain, row.seq, "row content does not match its HMAC"))
         last[row.chain] = (row.seq, row.mac)
-    heads = {h.chain: h for h in (await session.scalars(select(AuditHead))).all()}
+    heads = {h.chain: h for h in (await session.scalars(select(AuditHead).execution_options(populate_existing=True))).all()}
     for chain, head in heads.items():
         seq, mac = last.get(chain, (0, GENESIS))
         if head.seq != seq or head.mac != mac:
@@ -178,7 +183,7 @@ async def write_heads(session: AsyncSession, path: Path) -> int:
     """Append the current head of every chain that moved since the file last saw it."""
     seen = read_head_file(path)
     lines = []
-    for head in (await session.scalars(select(AuditHead))).all():
+    for head in (await session.scalars(select(AuditHead).execution_options(populate_existing=True))).all():
         if seen.get(head.chain, (0, ""))[0] != head.seq:
             lines.append(json.dumps({"chain": head.chain, "seq": head.seq, "mac": head.mac.hex(),
                                      "at": utcnow().isoformat(timespec="seconds")}))

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import WebSession
 from server.config import Settings
-from server.db import utcnow
+from server.db import UTCDateTime, end_read_phase, utcnow
 from server.errors import NotSignedIn, StepUpRequired
 from server.i18n import negotiate, set_locale
-from server.scope import Scope, build_scope
+from server.scope import Scope, build_scope, live_grant
 from server.users.models import FIELD_ROLES, RoleGrant, User
 
 ANON_LIFETIME = dt.timedelta(hours=2)
@@ -142,25 +142,45 @@ def _expired(row: WebSession, now: dt.datetime) -> bool:
     return now >= row.absolute_expires_at or now - row.last_seen_at > dt.timedelta(seconds=row.idle_seconds)
 
 
+# Built once: expression building costs more than the query.
+_SESSION_USER_GRANTS = (
+    select(WebSession, User, RoleGrant).outerjoin(User, User.id == WebSession.user_id)
+    .outerjoin(RoleGrant, and_(RoleGrant.user_id == User.id,
+                               *live_grant(RoleGrant, bindparam("now", type_=UTCDateTime))))
+    .where(WebSession.id == bindparam("id"))
+)
+
+
 async def resolve(request: Request, session: AsyncSession, settings: Settings) -> Current:
     token = request.cookies.get(settings.session_cookie)
     row: WebSession | None = None
     user: User | None = None
     now = utcnow()
+    end: WebSession | None = None
+    touch = False
+    grants: list[RoleGrant] = []
     if token:
-        row = await session.get(WebSession, hash_token(token))
-        if row is not None and _expired(row, now):
-            await end_session(session, row)
-            row = None
-    if row is not None and row.user_id is not None:
-        user = await session.get(User, row.user_id)
-        if user is None or user.status != "active":
-            await end_session(session, row)
-            row, user = None, None
-        elif request.headers.get(BACKGROUND_HEADER) != "1" and now - row.last_seen_at >= TOUCH_EVERY:
-            await session.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))
-            row.last_seen_at = now
-    scope = await build_scope(session, user) if user is not None else None
+        # The session, its person and their live role grants in one query (one row per grant):
+        # this runs on every request.
+        found = (await session.execute(_SESSION_USER_GRANTS, {"id": hash_token(token), "now": now})).all()
+        if found:
+            row, user = found[0][0], found[0][1]
+            grants = [g for _s, _u, g in found if g is not None]
+            if _expired(row, now) or (row.user_id is not None and (user is None or user.status != "active")):
+                end, row, user = row, None, None
+            elif user is not None and request.headers.get(BACKGROUND_HEADER) != "1" \
+                    and now - row.last_seen_at >= TOUCH_EVERY:
+                touch = True
+    scope = await build_scope(session, user, grants=grants) if user is not None else None
+    # On SQLite everything above ran in a deferred (read) transaction, so requests do not queue
+    # behind each other's writes just to learn who is asking; close it before the handler, whose
+    # own transaction then takes the write lock up front (BEGIN IMMEDIATE, see server/db.py).
+    await end_read_phase(session)
+    if end is not None:
+        await end_session(session, end)
+    if touch:
+        await session.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))
+        row.last_seen_at = now
     locale = negotiate(user.locale if user else None, request.cookies.get("lang"),
                        request.headers.get("accept-language"))
     set_locale(locale)

@@ -102,6 +102,42 @@ async def timeline(session: AsyncSession, household_id: int, limit: int = 50) ->
                                        .order_by(Contact.occurred_at.desc(), Contact.id.desc()).limit(limit))).all())
 
 
+async def timeline_with_details(session: AsyncSession, household_id: int, limit: int = 50
+                                ) -> tuple[list[Contact], dict[int, list], dict[int, object], dict[int, object]]:
+    """The timeline with each entry's activity items, concern flag, author and owner, in one
+    query (one row per item): (contacts, items by contact, flag by contact, users by id)."""
+    from sqlalchemy.orm import aliased
+
+    from server.contacts.models import ActivityItem, ConcernFlag
+    from server.users.models import User
+
+    author, owner = aliased(User), aliased(User)
+    recent = (select(Contact.id).where(Contact.household_id == household_id)
+              .order_by(Contact.occurred_at.desc(), Contact.id.desc()).limit(limit))
+    rows = (await session.execute(
+        select(Contact, ActivityItem, ConcernFlag, author, owner)
+        .outerjoin(ActivityItem, ActivityItem.contact_id == Contact.id)
+        .outerjoin(ConcernFlag, ConcernFlag.contact_id == Contact.id)
+        .outerjoin(author, author.id == Contact.author_id)
+        .outerjoin(owner, owner.id == Contact.owner_id)
+        .where(Contact.id.in_(recent))
+        .order_by(Contact.occurred_at.desc(), Contact.id.desc(), ActivityItem.id))).all()
+    contacts: dict[int, Contact] = {}
+    items: dict[int, list] = {}
+    flags: dict[int, object] = {}
+    users: dict[int, object] = {}
+    for contact, item, flag, a, o in rows:
+        contacts.setdefault(contact.id, contact)
+        if item is not None:
+            items.setdefault(contact.id, []).append(item)
+        if flag is not None:
+            flags[contact.id] = flag
+        for u in (a, o):
+            if u is not None:
+                users[u.id] = u
+    return list(contacts.values()), items, flags, users
+
+
 async def open_revisits(session: AsyncSession, household_id: int) -> list[Revisit]:
     return list((await session.scalars(select(Revisit).where(Revisit.household_id == household_id,
                                                              Revisit.closed_at.is_(None)))).all())

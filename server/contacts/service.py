@@ -23,7 +23,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -186,22 +186,39 @@ async def _existing(session: AsyncSession, author_id: int, client_id: str) -> Co
                                                         Contact.client_id == client_id))).first()
 
 
+_LOOKUPS: dict[tuple, object] = {}
+
+
+def _log_lookup(clause, dialect: str):  # noqa: ANN001, ANN202
+    """The quick log's one read, built once per scope clause (building costs more than running)."""
+    key = (clause, dialect)
+    stmt = _LOOKUPS.get(key)
+    if stmt is None:
+        stored = select(Contact.id).where(Contact.author_id == bindparam("author_id"),
+                                          Contact.client_id == bindparam("client_id")).scalar_subquery()
+        open_revisit = exists().where(Revisit.household_id == Household.id, Revisit.closed_at.is_(None))
+        # ... and, in the same round trip, the consenting members and the municipality's rules.
+        aggregate = func.json_group_array if dialect == "sqlite" else func.json_agg
+        consenting = select(aggregate(Person.id)).where(
+            Person.household_id == Household.id, Person.watch_ok.is_(True)).scalar_subquery()
+        stmt = (select(Household, stored, open_revisit, consenting, WatchSettings)
+                .outerjoin(WatchSettings, WatchSettings.municipality_id == Household.municipality_id)
+                .where(Household.id == bindparam("household_id"), clause))
+        if len(_LOOKUPS) > 5000:
+            _LOOKUPS.clear()
+        _LOOKUPS[key] = stmt
+    return stmt
+
+
 async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data: ContactInput,
                       on_behalf_of: int | None = None, audit: bool = True) -> tuple[Contact, bool]:
     """Returns (contact, created). A resend of the same client id returns the stored contact."""
     # One query: the household through the scope gate, a contact already stored under this client
     # id (a resend), and whether the household has an open revisit to close.
     wanted = (data.client_id or "").strip()[:64]
-    stored = select(Contact.id).where(Contact.author_id == actor.id, Contact.client_id == wanted).scalar_subquery()
-    open_revisit = exists().where(Revisit.household_id == Household.id, Revisit.closed_at.is_(None))
-    # ... and, in the same round trip, the consenting members and the municipality's rules.
-    aggregate = func.json_group_array if session.bind.dialect.name == "sqlite" else func.json_agg
-    consenting = select(aggregate(Person.id)).where(
-        Person.household_id == Household.id, Person.watch_ok.is_(True)).scalar_subquery()
-    found = (await session.execute(
-        select(Household, stored, open_revisit, consenting, WatchSettings)
-        .outerjoin(WatchSettings, WatchSettings.municipality_id == Household.municipality_id)
-        .where(Household.id == data.household_id, await household_clause(session, scope)))).first()
+    clause = await household_clause(session, scope)
+    found = (await session.execute(_log_lookup(clause, session.bind.dialect.name),
+                                   {"author_id": actor.id, "client_id": wanted, "household_id": data.household_id})).first()
     if found is None:
         raise NotFound()
     household, existing_id, has_open_revisit, members_json, rules = found

@@ -56,6 +56,22 @@ async def members(session: AsyncSession, household_ids: list[int], *, include_al
     return out
 
 
+async def members_with_consents(session: AsyncSession, household_id: int
+                                ) -> tuple[list[Person], dict[tuple[int, str], Consent]]:
+    """Every unmerged member (kana order) and each one's latest consent per purpose, in one query."""
+    people: dict[int, Person] = {}
+    latest: dict[tuple[int, str], Consent] = {}
+    rows = (await session.execute(
+        select(Person, Consent).outerjoin(Consent, Consent.person_id == Person.id)
+        .where(Person.household_id == household_id, Person.merged_into_id.is_(None))
+        .order_by(Person.kana_norm, Person.id, Consent.id))).all()
+    for person, consent in rows:
+        people.setdefault(person.id, person)
+        if consent is not None:
+            latest[(person.id, consent.purpose)] = consent  # ascending ids: the last one wins
+    return list(people.values()), latest
+
+
 async def consents_of(session: AsyncSession, person_ids: list[int]) -> list[Consent]:
     if not person_ids:
         return []

@@ -72,7 +72,11 @@ def today_tokyo() -> dt.date:
 async def watch_settings(session: AsyncSession, municipality_id: int) -> WatchSettings:
     """The municipality's rules, or the documented defaults (not saved) when it has none."""
     row = await session.get(WatchSettings, municipality_id)
-    return row or WatchSettings(municipality_id=municipality_id, **DEFAULT_SETTINGS)
+    return row or default_watch_settings(municipality_id)
+
+
+def default_watch_settings(municipality_id: int) -> WatchSettings:
+    return WatchSettings(municipality_id=municipality_id, **DEFAULT_SETTINGS)
 
 
 def model_for(rules: WatchSettings, purpose: str) -> str:

@@ -24,7 +24,7 @@ async def test_the_migrations_build_exactly_what_the_models_describe(database_ur
             diff = await conn.run_sync(_differences)
     finally:
         await engine.dispose()
-    assert diff == [], f"models and migrations disagree; run `make remigrate`: {diff}"
+    assert diff == [], f"models and migrations disagree; add one: make migration NAME=... REV=...: {diff}"
 
 
 async def test_an_empty_sqlite_database_upgrades_to_head_and_has_every_table(tmp_path):
