@@ -56,23 +56,33 @@ async def _pragmas(url: str, *, migrating: bool) -> dict[str, object]:
         await engine.dispose()
 
 
-async def test_the_app_uses_wal_full_sync_foreign_keys_and_a_busy_timeout(database_url, app, client):
-    if not is_sqlite(database_url):
-        pytest.skip("SQLite settings")
-    await client.get("/healthz")  # the app's own engine, after start-up
-    async with app.state.engine.connect() as conn:
-        got = {name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()
-               for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
+async def test_the_app_uses_wal_full_sync_foreign_keys_and_a_busy_timeout(tmp_path, settings):
+    # On its own SQLite file whatever database the run uses: these are the embedded default's settings.
+    import dataclasses
+
+    from litestar.testing import AsyncTestClient
+
+    from server.app import create_app
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
+    upgrade(url)
+    app = create_app(dataclasses.replace(settings, database_url=url))
+
+    async with AsyncTestClient(app=app) as client:
+        await client.get("/healthz")  # the app's own engine, after start-up
+        async with app.state.engine.connect() as conn:
+            got = {name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()
+                   for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
     assert got["journal_mode"] == "wal"
     assert got["synchronous"] == 2  # FULL: an acknowledged write survives a power cut
     assert got["foreign_keys"] == 1
     assert got["busy_timeout"] > 0
 
 
-async def test_migrations_run_with_foreign_keys_off(database_url):
-    if not is_sqlite(database_url):
-        pytest.skip("SQLite settings")
-    got = await _pragmas(database_url, migrating=True)
+async def test_migrations_run_with_foreign_keys_off(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'migrating.db'}"
+    upgrade(url)
+    got = await _pragmas(url, migrating=True)
     # Batch mode rebuilds tables; with foreign keys on, that would delete child rows.
     assert got["foreign_keys"] == 0
     assert got["journal_mode"] == "wal"
