@@ -81,8 +81,13 @@ async def entries(session: AsyncSession, *, actor: User, scope: Scope, year: int
     if item not in ENTRY_ITEMS:
         item = "visits"
     owner = commissioner_id or actor.id
-    if owner == actor.id:
-        scope.require("commissioner")
+    if owner == actor.id and "commissioner" not in scope.roles:
+        # A coordinator without a commissioner named: what they entered on anyone's behalf.
+        scope.require("coordinator")
+        mine = (Contact.author_id == actor.id) & Contact.on_behalf_of_id.is_not(None)
+        mine_a = (Activity.author_id == actor.id) & Activity.on_behalf_of_id.is_not(None)
+        owner = None
+    elif owner == actor.id:
         mine = Contact.owner_id == actor.id
         mine_a = Activity.owner_id == actor.id
     else:
@@ -115,12 +120,12 @@ async def entries(session: AsyncSession, *, actor: User, scope: Scope, year: int
         if item.startswith("other:"):
             qa = qa.where(Activity.kind == item.partition(":")[2])
         activities = list((await session.scalars(qa.order_by(Activity.occurred_on))).all())
-    if owner != actor.id and not contacts and not activities:
+    if owner not in (None, actor.id) and not contacts and not activities:
         raise NotFound()  # nothing entered on that commissioner's behalf: do not confirm they exist
     municipality_id = actor.municipality_id
     await record(session, action="activity_record.entries_viewed", actor_id=actor.id, municipality_id=municipality_id,
                  object_type="households", ids=sorted({ct.household_id for ct, _a in contacts}) or None,
-                 on_behalf_of_id=owner if owner != actor.id else None)
+                 on_behalf_of_id=owner if owner not in (None, actor.id) else None)
     return {"year": year, "month": month, "item": item, "contacts": contacts, "activities": activities,
             "owner": owner, "period": f"{year}-{month:02d}"}
 
