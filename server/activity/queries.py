@@ -234,3 +234,25 @@ async def prefecture_table(session: AsyncSession, prefecture: Area, months: list
                                     sum(cols[m.user_id].submitted for m in group),
                                     sum(cols[m.user_id].expected for m in group)))
     return table
+
+
+def sum_tables(tables: list[Table]) -> Table:
+    """A fiscal year's table from its month tables: each unit's figures summed (a unit present in
+    only some months counts where present), the units in the order of the latest month."""
+    last = tables[-1]
+    out = Table(last.level, last.name, [m for t in tables for m in t.months])
+    order: list = []
+    cols: dict = {}
+    for t in reversed(tables):
+        for col in t.columns:
+            key = (col.unit_id, col.label if col.unit_id is None else "")
+            if key not in cols:
+                cols[key] = Column(col.label, c.empty(), col.unit_id)
+                order.append(key)
+            acc = cols[key]
+            acc.figures = c.add(acc.figures, col.figures)
+            acc.submitted += col.submitted
+            acc.expected += col.expected
+            acc.proxy = acc.proxy or col.proxy
+    out.columns = [cols[k] for k in order]
+    return out

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.activity import compile as c
-from server.activity import export, service, views
+from server.activity import export, queries, service, views
 from server.activity.labels import LABELS, ROW_GROUPS
 from server.auth.sessions import Current
 from server.contacts import labels as contact_labels
@@ -245,8 +245,7 @@ async def _export(db: AsyncSession, current: Current, level: str, unit: str | No
     tables = [await service.table_for(db, scope=scope, level=level, unit_id=unit_id, months=[m], no_council_label=no_council)
               for m in months]
     if len(months) > 1:
-        tables.append(await service.table_for(db, scope=scope, level=level, unit_id=unit_id, months=months,
-                                              no_council_label=no_council))
+        tables.append(queries.sum_tables(tables))
     resolved = {"council": service.council_for, "municipality": service.municipality_for,
                 "prefecture": service.prefecture_for}[level]
     found = await resolved(db, scope, unit_id)
