@@ -5,7 +5,7 @@ export); a missing or malformed one means last month."""
 from __future__ import annotations
 
 from litestar import Request, get, post
-from litestar.response import Redirect, Response
+from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.activity import compile as c
@@ -91,6 +91,16 @@ async def month_submit(request: Request, db: AsyncSession, current: Current) -> 
     except Invalid as exc:
         return await _month_page(request, db, current, year, month, exc.fields, None, 422)
     return Redirect(f"/activity-record?month={year}-{month:02d}&submitted=1", status_code=303)
+
+
+@get("/activity-record/notice", opt=COMMISSIONER)
+async def reminder_notice(db: AsyncSession, current: Current) -> Response:
+    """A fragment for the round (loaded by htmx): the chair's reminder about last month, if any."""
+    current.require_scope().require("commissioner")
+    reminder = await views.pending_reminder(db, actor=current.user)
+    year, month = service.last_month()
+    return Template(template_name="activity/_notice.html",
+                    context={"reminder": reminder, "period": f"{year}-{month:02d}"})
 
 
 @get("/activity-record/entries", opt=ENTRIES)
@@ -301,6 +311,6 @@ async def prefecture_export(db: AsyncSession, current: Current, month: str | Non
     return await _export(db, current, "prefecture", u, month, format)
 
 
-ROUTES = [month_page, adjustment_create, month_submit, entries_page, council_page, council_remind, council_reopen,
+ROUTES = [month_page, reminder_notice, adjustment_create, month_submit, entries_page, council_page, council_remind, council_reopen,
           council_compile, proxy_form, proxy_create, council_export, municipal_page, municipal_compile,
           municipal_export, prefecture_page, prefecture_compile, prefecture_export]

@@ -152,3 +152,15 @@ def month_name(year: int, month: int) -> str:
     if get_locale() == "ja":
         return f"{wareki(first, 'ja')}{month}月"
     return f"{year}-{month:02d} ({wareki(first, 'en')})"
+
+
+async def pending_reminder(session: AsyncSession, *, actor: User) -> Reminder | None:
+    """The chair's latest reminder about last month, while last month is not submitted."""
+    year, month = service.last_month()
+    status = await session.scalar(select(ActivityMonth.status).where(
+        ActivityMonth.commissioner_id == actor.id, ActivityMonth.year == year, ActivityMonth.month == month))
+    if status == "submitted":
+        return None
+    return (await session.scalars(select(Reminder).where(
+        Reminder.commissioner_id == actor.id, Reminder.year == year, Reminder.month == month)
+        .order_by(Reminder.sent_at.desc()))).first()

@@ -53,7 +53,14 @@ async def test_the_chair_sees_who_has_submitted_and_reminds_the_others(client, d
     # The reminded commissioner sees it on their month.
     await sign_in(client, sessionmaker, settings, cast.chief_child)
     mine = await client.get(f"/activity-record?month={period()}")
-    assert "reminded you" in mine.text or "催促" in mine.text or "リマインド" in mine.text or "お知らせ" in mine.text
+    assert "reminded you" in mine.text or "お知らせ" in mine.text
+    # ... and on the round, through the notice fragment, until the month is submitted.
+    notice = await client.get("/activity-record/notice")
+    assert notice.status_code == 200 and f"/activity-record?month={period()}" in notice.text
+    await submit(db, cast.chief_child)
+    assert (await client.get("/activity-record/notice")).text.strip() == ""
+    await sign_in(client, sessionmaker, settings, cast.commissioner_same_hood)  # not reminded
+    assert (await client.get("/activity-record/notice")).text.strip() == ""
 
 
 async def test_a_chair_of_another_council_and_other_roles_cannot_open_the_council(client, db, cast, sessionmaker,
