@@ -29,6 +29,7 @@ from server.health import healthz
 from server.home import routes as home_routes
 from server.assignments import routes as assignments_routes
 from server.contacts import routes as contacts_routes
+from server.activity import routes as activity_routes
 from server.households import crypto as households_crypto
 from server.households import routes as households_routes
 from server.rendering import remember_request, template_config
@@ -48,6 +49,7 @@ ROUTE_GROUPS = [
     households_routes.ROUTES,  # /households, /persons, /search, /watch-settings (watch-over)
     assignments_routes.ROUTES,  # /households/{id}/assignments, /handover (watch-over)
     contacts_routes.ROUTES,  # /round, /contacts, /activity, /concern-flags (watch-over)
+    activity_routes.ROUTES,  # /activity-record, /council-record, /municipal-record, /prefecture-record
 ]
 
 

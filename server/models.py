@@ -9,3 +9,4 @@ from server.assignments import models as _assignments  # noqa: F401
 from server.contacts import models as _contacts  # noqa: F401
 
 metadata = Base.metadata
+from server.activity import models as _activity  # noqa: F401

@@ -6,15 +6,14 @@ handler writes the one audit row listing the ids shown.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.assignments.models import Assignment
-from server.contacts.models import CONTENTS, FIELDS, OTHER_ACTIVITIES, Activity, ActivityItem, ConcernFlag, Contact, Revisit
-from server.contacts.service import tokyo_bounds
+from server.contacts.models import CONTENTS, FIELDS, OTHER_ACTIVITIES, ConcernFlag, Contact, Revisit
 from server.db import utcnow
 from server.households.models import Household, Person
 from server.i18n import TOKYO
@@ -159,42 +158,19 @@ class MonthBlocks:
 
 
 async def month_blocks(session: AsyncSession, owner_id: int, year: int, month: int) -> MonthBlocks:
-    """The five blocks of the activity record for one commissioner and one Tokyo month, live."""
-    start, end = tokyo_bounds(year, month)
-    blocks = MonthBlocks(year, month)
-    contacts = (await session.execute(select(Contact.id, Contact.occurred_at, Contact.counts_as_visit).where(
-        Contact.owner_id == owner_id, Contact.owner_role == "commissioner", Contact.occurred_at >= start,
-        Contact.occurred_at < end, Contact.superseded_at.is_(None), Contact.withdrawn_at.is_(None)))).all()
-    days = {c.occurred_at.astimezone(TOKYO).date() for c in contacts}
-    blocks.visits = sum(1 for c in contacts if c.counts_as_visit)
-    ids = [c.id for c in contacts]
-    by_field: Counter = Counter()
-    by_content: Counter = Counter()
-    liaison: Counter = Counter()
-    if ids:
-        for item in (await session.scalars(select(ActivityItem).where(ActivityItem.contact_id.in_(ids)))).all():
-            if item.kind == "consult":
-                by_field[item.field] += 1
-                by_content[item.content] += 1
-            else:
-                liaison[item.liaison_with] += 1
-    first, last = dt.date(year, month, 1), (end.astimezone(TOKYO) - dt.timedelta(days=1)).date()
-    other: Counter = Counter()
-    for kind, on in (await session.execute(select(Activity.kind, Activity.occurred_on).where(
-            Activity.owner_id == owner_id, Activity.occurred_on >= first, Activity.occurred_on <= last,
-            Activity.withdrawn_at.is_(None)))).all():
-        days.add(on)
-        if kind != "day":
-            other[kind] += 1
-    blocks.by_field = {f: by_field.get(f, 0) for f in FIELDS}
-    blocks.by_content = {c: by_content.get(c, 0) for c in CONTENTS}
-    blocks.consult_total = sum(by_field.values())
-    blocks.other = {k: other.get(k, 0) for k in OTHER_ACTIVITIES}
-    blocks.other_total = sum(other.values())
-    blocks.liaison = sum(liaison.values())
-    blocks.liaison_by = dict(liaison)
-    blocks.days = len(days)
-    return blocks
+    """The five blocks of the activity record for one commissioner and one Tokyo month, live
+    (what was logged; the counting itself lives in server/activity/compile.py)."""
+    from server.activity import compile as counting
+    from server.activity.queries import logged_rows
+
+    contacts, activities = (await logged_rows(session, [owner_id], year, month))[owner_id]
+    f = counting.compile_month(contacts, activities)
+    return MonthBlocks(
+        year, month, consult_total=counting.consult_total(f),
+        by_field={k: f[f"field:{k}"] for k in FIELDS}, by_content={k: f[f"content:{k}"] for k in CONTENTS},
+        other={k: f[f"other:{k}"] for k in OTHER_ACTIVITIES}, other_total=counting.other_total(f),
+        visits=f["visits"], liaison=counting.liaison_total(f),
+        liaison_by={k.partition(":")[2]: f[k] for k in counting.LIAISON_KEYS if f[k]}, days=f["days"])
 
 
 async def draft_flags(session: AsyncSession, scope: Scope, municipality_id: int) -> list[ConcernFlag]:

@@ -90,10 +90,11 @@ def tokyo_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
 
 
-async def month_locked(session: AsyncSession, owner_id: int, year: int, month: int) -> bool:
-    """Whether the owner's activity record for that month is submitted. The activity-record issue
-    replaces this hook; until then no month is locked."""
-    return False
+async def month_locked(session: AsyncSession, owner_id: int, when: dt.datetime | dt.date) -> bool:
+    """Whether the owner's activity record for the month of `when` is submitted (server/activity)."""
+    from server.activity.service import month_locked as submitted
+
+    return await submitted(session, owner_id, when)
 
 
 async def check_when(session: AsyncSession, owner_id: int, when: dt.datetime, now: dt.datetime) -> str | None:
@@ -103,7 +104,7 @@ async def check_when(session: AsyncSession, owner_id: int, when: dt.datetime, no
     local = when.astimezone(TOKYO).date()
     if local < previous_month_start(now.astimezone(TOKYO).date()):
         return N_("You can only enter this month or last month.")
-    if await month_locked(session, owner_id, local.year, local.month):
+    if await month_locked(session, owner_id, when):
         return N_("That month's activity record is already submitted.")
     return None
 
@@ -300,6 +301,8 @@ async def _editable(session: AsyncSession, actor: User, scope: Scope, contact_id
         raise Invalid(fields={"contact": N_("This entry was already corrected or withdrawn.")})
     if utcnow() - row.created_at > EDIT_WINDOW:
         raise Invalid(fields={"contact": N_("Entries can be changed for 7 days only.")})
+    if row.owner_role == "commissioner" and await month_locked(session, row.owner_id, row.occurred_at):
+        raise Invalid(fields={"contact": N_("That month's activity record is already submitted.")})
     return row, household
 
 
@@ -394,6 +397,8 @@ async def withdraw_activity(session: AsyncSession, *, actor: User, activity_id: 
         raise NotFound()
     if utcnow() - row.created_at > EDIT_WINDOW:
         raise Invalid(fields={"activity": N_("Entries can be changed for 7 days only.")})
+    if await month_locked(session, row.owner_id, row.occurred_on):
+        raise Invalid(fields={"activity": N_("That month's activity record is already submitted.")})
     row.withdrawn_at = utcnow()
     await record(session, action="activity.withdrawn", actor_id=actor.id, municipality_id=row.municipality_id,
                  object_type="activity", object_id=row.id)

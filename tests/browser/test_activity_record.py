@@ -1,0 +1,59 @@
+"""The activity record in a real browser: a commissioner opens last month, submits it, and the
+council chair sees it as submitted (axe and 320px on both pages)."""
+from __future__ import annotations
+
+from server.config import load
+from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start
+
+
+def seed(server) -> dict:  # noqa: ANN001
+    async def go(session):  # noqa: ANN001, ANN202
+        from server.auth.sessions import start_signed_in
+        from server.households import crypto
+        from tests.activity.builders import day_of_last_month, log, period, watched
+        from tests.personas import build_cast
+
+        settings = load(server.env)
+        crypto.configure(settings.data_key)
+        cast = await build_cast(session)
+        await session.commit()
+        h = await watched(session, cast)
+        await log(session, cast.commissioner, h, when=day_of_last_month(3), consults=[("elderly", "daily_support")])
+        await log(session, cast.commissioner, h, when=day_of_last_month(11), method="exterior")
+        tokens = {}
+        for who in ("commissioner", "council_chair"):
+            tokens[who], _ = await start_signed_in(session, settings, user=cast.users[who], old=None, passkey_id=None)
+        await session.commit()
+        return {"tokens": tokens, "cookie": settings.session_cookie, "period": period(),
+                "name": cast.commissioner.display_name, "id": cast.commissioner.id}
+
+    return server.run(go)
+
+
+def as_user(page, server, seeded, who: str) -> None:  # noqa: ANN001
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": seeded["cookie"], "value": seeded["tokens"][who], "url": server.url}])
+
+
+def test_a_commissioner_submits_last_month_and_the_chair_sees_it_submitted(live_server, page):
+    seeded = seed(live_server)
+    start(live_server)
+    as_user(page, live_server, seeded, "commissioner")
+    page.goto(live_server.url + "/home")
+    page.get_by_role("link", name="活動記録の確認と提出").click()
+    page.wait_for_url("**/activity-record")
+    assert "訪問回数" in page.inner_text("#figures")
+    axe_check(page)
+    assert_no_sideways_scroll(page)
+    page.get_by_role("button", name="この月を提出する").click()
+    page.get_by_text("提出しました。会長が確認できるようになりました。").wait_for()
+    assert "提出済み" in page.inner_text("#status")
+    as_user(page, live_server, seeded, "council_chair")
+    page.goto(live_server.url + f"/council-record?month={seeded['period']}")
+    row = page.locator("li.member", has_text=seeded["name"])
+    assert row.get_attribute("data-status") == "submitted"
+    assert "提出済み" in row.inner_text()
+    assert page.locator('li.member[data-status="missing"]').count() == 2
+    axe_check(page)
+    assert_no_sideways_scroll(page)
+    assert page.js_errors == []
