@@ -1,7 +1,7 @@
 """activity record
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-27 03:07:06.807450
 """
 from alembic import op
@@ -10,7 +10,7 @@ import server.db
 
 
 revision = '0005'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
