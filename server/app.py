@@ -32,6 +32,7 @@ from server.contacts import routes as contacts_routes
 from server.households import crypto as households_crypto
 from server.households import routes as households_routes
 from server.rendering import remember_request, template_config
+from server.salons import routes as salons_routes
 from server.security import make_hook
 from server.users import routes as users_routes
 
@@ -48,6 +49,7 @@ ROUTE_GROUPS = [
     households_routes.ROUTES,  # /households, /persons, /search, /watch-settings (watch-over)
     assignments_routes.ROUTES,  # /households/{id}/assignments, /handover (watch-over)
     contacts_routes.ROUTES,  # /round, /contacts, /activity, /concern-flags (watch-over)
+    salons_routes.ROUTES,  # /salons, /join/{token} (salons and round-tables)
 ]
 
 

@@ -9,3 +9,4 @@ from server.assignments import models as _assignments  # noqa: F401
 from server.contacts import models as _contacts  # noqa: F401
 
 metadata = Base.metadata
+from server.salons import models as _salons  # noqa: F401
