@@ -31,6 +31,13 @@ PUBLIC = {"access": "public"}
 PUBLIC_PER_MINUTE = 5
 
 
+def _scope(current: Current, *roles: str):  # noqa: ANN202
+    """The signed-in person's scope, holding one of the route's roles (else 404)."""
+    scope = current.require_scope()
+    scope.require(*(roles or RUNNERS["access"]))
+    return scope
+
+
 def new_client_id() -> str:
     return uuid.uuid4().hex
 
@@ -49,7 +56,7 @@ def _codes() -> dict:
 
 @get("/salons", opt=RUNNERS)
 async def salon_index(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = current.require_scope()
+    scope = _scope(current)
     run, upcoming = await views.salon_list(db, scope)
     return page(request, "salons/index.html", {"run": run, "upcoming": upcoming, "scope": scope, **_codes()})
 
@@ -68,13 +75,13 @@ async def _form_context(db: AsyncSession, scope) -> dict:  # noqa: ANN001
 
 @get("/salons/places", opt=COORDINATOR)
 async def place_list(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = current.require_scope()
+    scope = _scope(current, "coordinator")
     return page(request, "salons/places.html", {**await _form_context(db, scope), "values": {}, "errors": {}})
 
 
 @post("/salons/places", opt=COORDINATOR)
 async def place_create(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = current.require_scope()
+    scope = _scope(current, "coordinator")
     data = await form(request)
     try:
         await service.create_place(db, actor=current.user, scope=scope, data=service.PlaceInput(
@@ -91,13 +98,13 @@ async def place_create(request: Request, db: AsyncSession, current: Current) -> 
 
 @get("/salons/new", opt=COORDINATOR)
 async def salon_new(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = current.require_scope()
+    scope = _scope(current, "coordinator")
     return page(request, "salons/new.html", {**await _form_context(db, scope), "values": {}, "errors": {}})
 
 
 @post("/salons", opt=COORDINATOR)
 async def salon_create(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = current.require_scope()
+    scope = _scope(current, "coordinator")
     data = await form(request)
     nth = text(data, "nth", 4)
     try:
@@ -120,7 +127,7 @@ async def salon_create(request: Request, db: AsyncSession, current: Current) -> 
 
 @get("/salons/{salon_id:int}", opt=RUNNERS)
 async def salon_show(request: Request, db: AsyncSession, current: Current, salon_id: int) -> Response:
-    scope = current.require_scope()
+    scope = _scope(current)
     view = await views.salon_page(db, scope, salon_id)
     return page(request, "salons/salon.html", {"view": view, "scope": scope, "errors": {},
                                                "year": schedule.fiscal_year_of(service.today_tokyo()), **_codes()})
@@ -129,14 +136,14 @@ async def salon_show(request: Request, db: AsyncSession, current: Current, salon
 @post("/salons/{salon_id:int}/organisers", opt=COORDINATOR)
 async def organiser_add(db: AsyncSession, current: Current, salon_id: int, request: Request) -> Redirect:
     data = await form(request)
-    await service.add_organiser(db, actor=current.user, scope=current.require_scope(), salon_id=salon_id,
+    await service.add_organiser(db, actor=current.user, scope=_scope(current, "coordinator"), salon_id=salon_id,
                                 user_id=integer(text(data, "user_id", 12), 1))
     return Redirect(f"/salons/{salon_id}", status_code=303)
 
 
 @post("/salons/organisers/{organiser_id:int}/end", opt=COORDINATOR)
 async def organiser_end(db: AsyncSession, current: Current, organiser_id: int) -> Redirect:
-    row = await service.end_organiser(db, actor=current.user, scope=current.require_scope(), organiser_id=organiser_id)
+    row = await service.end_organiser(db, actor=current.user, scope=_scope(current, "coordinator"), organiser_id=organiser_id)
     return Redirect(f"/salons/{row.salon_id}", status_code=303)
 
 
@@ -144,7 +151,7 @@ async def organiser_end(db: AsyncSession, current: Current, organiser_id: int) -
 async def sessions_generate(request: Request, db: AsyncSession, current: Current, salon_id: int) -> Redirect:
     data = await form(request)
     until = text(data, "until", 12)
-    await service.generate_sessions(db, actor=current.user, scope=current.require_scope(), salon_id=salon_id,
+    await service.generate_sessions(db, actor=current.user, scope=_scope(current), salon_id=salon_id,
                                     until=date(until) if until else None)
     return Redirect(f"/salons/{salon_id}", status_code=303)
 
@@ -152,7 +159,7 @@ async def sessions_generate(request: Request, db: AsyncSession, current: Current
 @post("/salons/{salon_id:int}/sessions", opt=RUNNERS)
 async def session_create(request: Request, db: AsyncSession, current: Current, salon_id: int) -> Response:
     data = await form(request)
-    row = await service.create_session(db, actor=current.user, scope=current.require_scope(), salon_id=salon_id,
+    row = await service.create_session(db, actor=current.user, scope=_scope(current), salon_id=salon_id,
                                        day=date(text(data, "day", 12)), start_time=text(data, "start_time", 5),
                                        end_time=text(data, "end_time", 5), topic=text(data, "topic", 400))
     return Redirect(f"/salons/sessions/{row.id}", status_code=303)
@@ -162,13 +169,13 @@ async def session_create(request: Request, db: AsyncSession, current: Current, s
 
 @get("/salons/{salon_id:int}/roster", opt=RUNNERS)
 async def roster_show(request: Request, db: AsyncSession, current: Current, salon_id: int) -> Response:
-    salon, rows = await views.roster_page(db, actor=current.user, scope=current.require_scope(), salon_id=salon_id)
+    salon, rows = await views.roster_page(db, actor=current.user, scope=_scope(current), salon_id=salon_id)
     return page(request, "salons/roster.html", {"salon": salon, "rows": rows, "errors": {}, **_codes()})
 
 
 @post("/salons/{salon_id:int}/roster", opt=RUNNERS)
 async def roster_add(request: Request, db: AsyncSession, current: Current, salon_id: int) -> Response:
-    scope = current.require_scope()
+    scope = _scope(current)
     data = await form(request)
     person = text(data, "person_id", 12)
     try:
@@ -186,25 +193,25 @@ async def roster_add(request: Request, db: AsyncSession, current: Current, salon
 
 @post("/salons/roster/{member_id:int}/remove", opt=RUNNERS)
 async def roster_remove(db: AsyncSession, current: Current, member_id: int) -> Redirect:
-    row = await service.remove_from_roster(db, actor=current.user, scope=current.require_scope(), member_id=member_id)
+    row = await service.remove_from_roster(db, actor=current.user, scope=_scope(current), member_id=member_id)
     return Redirect(f"/salons/{row.salon_id}/roster", status_code=303)
 
 
 @get("/salons/{salon_id:int}/followups", opt=RUNNERS)
 async def followups_show(request: Request, db: AsyncSession, current: Current, salon_id: int) -> Response:
-    salon, rows = await views.followup_list(db, actor=current.user, scope=current.require_scope(), salon_id=salon_id)
+    salon, rows = await views.followup_list(db, actor=current.user, scope=_scope(current), salon_id=salon_id)
     return page(request, "salons/followups.html", {"salon": salon, "rows": rows, **_codes()})
 
 
 @get("/salons/followups/{followup_id:int}", opt=RUNNERS)
 async def followup_show(request: Request, db: AsyncSession, current: Current, followup_id: int) -> Response:
-    row, salon = await followup._followup(db, current.require_scope(), followup_id)
+    row, salon = await followup._followup(db, _scope(current), followup_id)
     return page(request, "salons/followup.html", {"row": row, "salon": salon, "errors": {}, **_codes()})
 
 
 @post("/salons/followups/{followup_id:int}/visit", opt=RUNNERS)
 async def followup_visit(request: Request, db: AsyncSession, current: Current, followup_id: int) -> Redirect:
-    row = await followup.make_visit_due(db, actor=current.user, scope=current.require_scope(), followup_id=followup_id)
+    row = await followup.make_visit_due(db, actor=current.user, scope=_scope(current), followup_id=followup_id)
     data = await form(request)
     target = "/round" if text(data, "back", 10) == "round" else f"/salons/{row.salon_id}/followups"
     return Redirect(f"{target}#hh-{row.household_id}" if target == "/round" else target, status_code=303)
@@ -212,7 +219,7 @@ async def followup_visit(request: Request, db: AsyncSession, current: Current, f
 
 @post("/salons/followups/{followup_id:int}/outcome", opt=RUNNERS)
 async def followup_outcome(request: Request, db: AsyncSession, current: Current, followup_id: int) -> Response:
-    scope = current.require_scope()
+    scope = _scope(current)
     data = await form(request)
     try:
         row = await followup.record_outcome(db, actor=current.user, scope=scope, followup_id=followup_id,
@@ -227,7 +234,7 @@ async def followup_outcome(request: Request, db: AsyncSession, current: Current,
 
 @get("/salons/not-coming", opt=FIELD)
 async def not_coming(request: Request, db: AsyncSession, current: Current) -> Response:
-    rows = await followup.not_coming_mine(db, actor=current.user, scope=current.require_scope())
+    rows = await followup.not_coming_mine(db, actor=current.user, scope=_scope(current, "volunteer", "commissioner"))
     return page(request, "salons/not_coming.html", {"rows": rows, **_codes()})
 
 
@@ -238,14 +245,14 @@ def _year(value: int | None) -> int:
 @get("/salons/{salon_id:int}/report", opt=RUNNERS)
 async def report_show(request: Request, db: AsyncSession, current: Current, salon_id: int,
                       year: int | None = None) -> Response:
-    salon = await require_salon(db, current.require_scope(), salon_id)
+    salon = await require_salon(db, _scope(current), salon_id)
     report = await reports.year_report(db, salon, _year(year))
     return page(request, "salons/report.html", {"report": report, "salon": salon, **_codes()})
 
 
 @get("/salons/{salon_id:int}/report.csv", opt=RUNNERS)
 async def report_csv(db: AsyncSession, current: Current, salon_id: int, year: int | None = None) -> Response:
-    salon = await require_salon(db, current.require_scope(), salon_id)
+    salon = await require_salon(db, _scope(current), salon_id)
     report = await reports.year_report(db, salon, _year(year))
     return Response(reports.to_csv(report), media_type="text/csv; charset=utf-8", headers={
         "content-disposition": f'attachment; filename="salon-{salon.id}-{report.year}.csv"'})
@@ -253,7 +260,7 @@ async def report_csv(db: AsyncSession, current: Current, salon_id: int, year: in
 
 @get("/salons/{salon_id:int}/report.xlsx", opt=RUNNERS)
 async def report_xlsx(db: AsyncSession, current: Current, salon_id: int, year: int | None = None) -> Response:
-    salon = await require_salon(db, current.require_scope(), salon_id)
+    salon = await require_salon(db, _scope(current), salon_id)
     report = await reports.year_report(db, salon, _year(year))
     return Response(reports.to_xlsx(report),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -264,7 +271,7 @@ async def report_xlsx(db: AsyncSession, current: Current, salon_id: int, year: i
 
 async def _session_response(request: Request, db: AsyncSession, current: Current, session_id: int,
                             errors: dict | None = None, status: int = 200) -> Response:
-    scope = current.require_scope()
+    scope = _scope(current)
     view = await views.session_page(db, actor=current.user, scope=scope, session_id=session_id)
     return page(request, "salons/session.html", {"view": view, "errors": errors or {}, **_codes()}, status=status)
 
@@ -278,7 +285,7 @@ async def session_show(request: Request, db: AsyncSession, current: Current, ses
 async def signup_create(request: Request, db: AsyncSession, current: Current, session_id: int) -> Response:
     data = await form(request)
     try:
-        await signups.sign_up(db, actor=current.user, scope=current.require_scope(), session_id=session_id,
+        await signups.sign_up(db, actor=current.user, scope=_scope(current), session_id=session_id,
                               person_id=integer(text(data, "person_id", 12), 1), client_id=text(data, "client_id", 64),
                               needs_transport=flag(data, "needs_transport"))
     except Invalid as exc:
@@ -288,7 +295,7 @@ async def signup_create(request: Request, db: AsyncSession, current: Current, se
 
 @post("/salons/signups/{signup_id:int}/cancel", opt=RUNNERS)
 async def signup_cancel(db: AsyncSession, current: Current, signup_id: int) -> Redirect:
-    row, _promoted = await signups.cancel_signup(db, actor=current.user, scope=current.require_scope(),
+    row, _promoted = await signups.cancel_signup(db, actor=current.user, scope=_scope(current),
                                                  signup_id=signup_id)
     return Redirect(f"/salons/sessions/{row.session_id}", status_code=303)
 
@@ -301,13 +308,13 @@ async def attendance_record(request: Request, db: AsyncSession, current: Current
     person_id = integer(text(data, "person_id", 12), 1)
     try:
         await attendance_service.record_attendance(
-            db, actor=current.user, scope=current.require_scope(), session_id=session_id, person_id=person_id,
+            db, actor=current.user, scope=_scope(current), session_id=session_id, person_id=person_id,
             status=text(data, "status", 16), noticed=noticed[:600] if isinstance(noticed, str) else None,
             client_id=text(data, "client_id", 64))
     except Invalid as exc:
         return await _session_response(request, db, current, session_id, exc.fields, 422)
     if is_htmx(request):
-        view = await views.session_page(db, actor=current.user, scope=current.require_scope(), session_id=session_id)
+        view = await views.session_page(db, actor=current.user, scope=_scope(current), session_id=session_id)
         line = next((ln for ln in view.lines if ln.person and ln.person.id == person_id), None)
         return Template(template_name="salons/_line.html", context={"line": line, "view": view, **_codes()})
     return Redirect(f"/salons/sessions/{session_id}#p-{person_id}", status_code=303)
@@ -318,7 +325,7 @@ async def walk_in_add(request: Request, db: AsyncSession, current: Current, sess
     data = await form(request)
     person = text(data, "person_id", 12)
     try:
-        await attendance_service.add_walk_in(db, actor=current.user, scope=current.require_scope(),
+        await attendance_service.add_walk_in(db, actor=current.user, scope=_scope(current),
                                              session_id=session_id, person_id=integer(person, 1) if person else None,
                                              name=text(data, "name", 200), phone=text(data, "phone", 40),
                                              client_id=text(data, "client_id", 64))
@@ -333,7 +340,7 @@ async def attendance_concern(request: Request, db: AsyncSession, current: Curren
 
     row = await db.get(Attendance, attendance_id)
     try:
-        await attendance_service.raise_concern(db, actor=current.user, scope=current.require_scope(),
+        await attendance_service.raise_concern(db, actor=current.user, scope=_scope(current),
                                                attendance_id=attendance_id)
     except Invalid as exc:
         return await _session_response(request, db, current, row.session_id, exc.fields, 422)
@@ -343,7 +350,7 @@ async def attendance_concern(request: Request, db: AsyncSession, current: Curren
 @post("/salons/sessions/{session_id:int}/cancel", opt=RUNNERS)
 async def session_cancel(request: Request, db: AsyncSession, current: Current, session_id: int) -> Response:
     try:
-        await service.cancel_session(db, actor=current.user, scope=current.require_scope(), session_id=session_id)
+        await service.cancel_session(db, actor=current.user, scope=_scope(current), session_id=session_id)
     except Invalid as exc:
         return await _session_response(request, db, current, session_id, exc.fields, 422)
     return Redirect(f"/salons/sessions/{session_id}/calls", status_code=303)
@@ -353,7 +360,7 @@ async def session_cancel(request: Request, db: AsyncSession, current: Current, s
 async def session_move(request: Request, db: AsyncSession, current: Current, session_id: int) -> Response:
     data = await form(request)
     try:
-        await service.move_session(db, actor=current.user, scope=current.require_scope(), session_id=session_id,
+        await service.move_session(db, actor=current.user, scope=_scope(current), session_id=session_id,
                                    day=date(text(data, "day", 12)), start_time=text(data, "start_time", 5),
                                    end_time=text(data, "end_time", 5))
     except Invalid as exc:
@@ -364,7 +371,7 @@ async def session_move(request: Request, db: AsyncSession, current: Current, ses
 @post("/salons/sessions/{session_id:int}/public", opt=RUNNERS)
 async def session_public(request: Request, db: AsyncSession, current: Current, session_id: int) -> Redirect:
     data = await form(request)
-    await service.set_public_signup(db, actor=current.user, scope=current.require_scope(), session_id=session_id,
+    await service.set_public_signup(db, actor=current.user, scope=_scope(current), session_id=session_id,
                                     on=flag(data, "on"))
     return Redirect(f"/salons/sessions/{session_id}", status_code=303)
 
@@ -373,7 +380,7 @@ async def session_public(request: Request, db: AsyncSession, current: Current, s
 async def session_raised(request: Request, db: AsyncSession, current: Current, session_id: int) -> Response:
     data = await form(request)
     try:
-        await service.record_raised(db, actor=current.user, scope=current.require_scope(), session_id=session_id,
+        await service.record_raised(db, actor=current.user, scope=_scope(current), session_id=session_id,
                                     raised=text(data, "raised", 5000))
     except Invalid as exc:
         return await _session_response(request, db, current, session_id, exc.fields, 422)
@@ -382,7 +389,7 @@ async def session_raised(request: Request, db: AsyncSession, current: Current, s
 
 @get("/salons/sessions/{session_id:int}/calls", opt=RUNNERS)
 async def session_calls(request: Request, db: AsyncSession, current: Current, session_id: int) -> Response:
-    sess, salon, lines = await views.call_list(db, actor=current.user, scope=current.require_scope(),
+    sess, salon, lines = await views.call_list(db, actor=current.user, scope=_scope(current),
                                                session_id=session_id)
     return page(request, "salons/calls.html", {"sess": sess, "salon": salon, "lines": lines, **_codes()})
 
