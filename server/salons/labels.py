@@ -4,7 +4,7 @@ from server.i18n import N_
 PLACE_KINDS = {"community_hall": N_("Community hall"), "ibasho": N_("Place to be (居場所)"),
                "exchange_hub": N_("Exchange point"), "children": N_("Children's place"), "other": N_("Other place")}
 SALON_KINDS = {"salon": N_("Salon"), "round_table": N_("Round-table")}
-AUDIENCES = {"elderly": N_("Older people"), "parents_children": N_("Parents and children"), "mixed": N_("Everyone")}
+AUDIENCES = {"elderly": N_("Older people"), "parents_children": N_("Parents and children"), "mixed": N_("Everyone (mixed)")}
 SCHEDULE_KINDS = {"monthly_nth": N_("Monthly, on the nth weekday"), "weekly": N_("Weekly"),
                   "dates": N_("Chosen dates"), "none": N_("One-off")}
 NTH = {1: N_("1st"), 2: N_("2nd"), 3: N_("3rd"), 4: N_("4th"), -1: N_("Last")}
