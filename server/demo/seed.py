@@ -51,6 +51,7 @@ GIVEN = ["幸子", "博", "恵子", "茂", "洋子", "実", "順子", "清", "�
 # Where later issues plug in their demo data (households, salons, concerns ...).
 SEED_STEPS: list[str] = [
     "server.households.demo:seed_households",  # watch-over: ~200 households, assignments, contacts
+    "server.salons.demo:seed_salons",  # salons: 緑が丘ふれあいサロン with a month run, a 座談会 in 本町
 ]
 
 
