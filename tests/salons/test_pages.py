@@ -115,7 +115,7 @@ async def test_the_public_page_signs_up_without_an_account_and_refuses_bots(clie
         ok = await post_form(client, url, {"name": "公開 花子", "phone": "090-2222-3333", "client_id": key})
         assert ok.status_code == 200
     late = await post_form(client, url, {"name": "公開 次郎", "phone": "090-2222-4444", "client_id": cid()})
-    assert late.status_code == 200 and "waiting list" in late.text  # the one place is taken
+    assert late.status_code == 200 and "キャンセル待ち" in late.text  # the one place is taken
     sixth = await post_form(client, url, {"name": "公開 三郎", "phone": "090-2222-5555", "client_id": cid()})
     assert sixth.status_code == 429  # five a minute from one address
     rows = (await db.scalars(select(Signup).order_by(Signup.position))).all()
@@ -180,3 +180,23 @@ async def test_a_coordinator_sets_up_a_salon_and_plans_its_year(client, db, town
     assert r.status_code == 303
     r = await post_form(client, f"/salons/{salon_id}/organisers", {"user_id": town.pro.id})
     assert r.status_code == 422
+
+
+async def test_a_commissioner_adds_their_resident_to_the_roster_from_the_session_page(client, db, town, sessionmaker,
+                                                                                     settings):
+    salon = await make_salon(db, town)
+    sess = await future_session(db, town, salon)
+    h = await household(db, town)
+    person = (await db.scalars(select(Person).where(Person.household_id == h.id))).first()
+    await db.commit()
+    await sign_in(client, sessionmaker, settings, town.comm)
+    page = await client.get(f"/salons/sessions/{sess.id}")
+    assert f'<option value="{person.id}">' in page.text and "data-tap" not in page.text  # no attendance for them
+    r = await post_form(client, f"/salons/{salon.id}/roster", {"person_id": person.id, "back": f"/salons/sessions/{sess.id}"})
+    assert r.status_code == 303 and r.headers["location"] == f"/salons/sessions/{sess.id}"
+    assert (await client.get(f"/salons/{salon.id}/roster", follow_redirects=False)).status_code == 404  # not theirs to read
+    await sign_in(client, sessionmaker, settings, town.vol_same)
+    assert person.name in (await client.get(f"/salons/{salon.id}/roster")).text
+    await sign_in(client, sessionmaker, settings, town.comm2)  # not their resident
+    r = await post_form(client, f"/salons/{salon.id}/roster", {"person_id": person.id})
+    assert r.status_code == 404
