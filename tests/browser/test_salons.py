@@ -35,12 +35,19 @@ def seed_salon(server) -> dict:  # noqa: ANN001
         await mark(session, town, last_month, kiyo.id, "absent")
         await mark(session, town, last_month, shoichi.id, "present")
         today = await past_session(session, town, salon, 0)
+        from server.salons import service
+        from server.scope import build_scope
+        from tests.salons.builders import future_session
+
+        coming = await future_session(session, town, salon, 5)
+        await service.set_public_signup(session, actor=town.coord, scope=await build_scope(session, town.coord),
+                                        session_id=coming.id, on=True)
         organiser, _ = await start_signed_in(session, settings, user=town.vol_same, old=None, passkey_id=None)
         volunteer, _ = await start_signed_in(session, settings, user=town.vol, old=None, passkey_id=None)
         coordinator, _ = await start_signed_in(session, settings, user=town.coord, old=None, passkey_id=None)
         return {"salon": salon.id, "session": today.id, "kiyo": kiyo.id, "shoichi": shoichi.id,
                 "household": regular.id, "organiser": organiser, "volunteer": volunteer,
-                "coordinator": coordinator, "cookie": settings.session_cookie}
+                "coordinator": coordinator, "cookie": settings.session_cookie, "join": coming.join_token}
 
     return server.run(go)
 
@@ -56,7 +63,7 @@ def test_a_second_absence_reaches_the_covering_volunteers_round(live_server, pag
     as_user(page, live_server, seeded, "organiser")
     page.goto(live_server.url + "/home")
     page.get_by_role("link", name="サロン").click()
-    page.get_by_role("link", name="いきいきサロン浜").click()
+    page.locator(f"a[href=\"/salons/{seeded['salon']}\"]").click()
     page.goto(live_server.url + f"/salons/sessions/{seeded['session']}")
     kiyo, shoichi = page.locator(f"#p-{seeded['kiyo']}"), page.locator(f"#p-{seeded['shoichi']}")
     assert "浜田 キヨ" in kiyo.inner_text()
@@ -103,4 +110,14 @@ def test_salon_pages_fit_a_small_phone_and_pass_axe(live_server, page):
         assert_no_sideways_scroll(page, 320)
         axe_check(page)
         page.set_viewport_size({"width": 390, "height": 844})
+    # The public sign-up page, with no account: fits, passes axe, and takes a sign-up.
+    page.context.clear_cookies()
+    page.goto(live_server.url + f"/join/{seeded['join']}")
+    assert_no_sideways_scroll(page, 320)
+    axe_check(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_label("お名前").fill("公開 花子")
+    page.get_by_label("電話番号").fill("090-1111-2222")
+    page.get_by_role("button", name="申し込む").click()
+    page.get_by_text("申し込みを受け付けました").wait_for()
     assert page.js_errors == []
