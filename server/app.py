@@ -33,6 +33,7 @@ from server.activity import routes as activity_routes
 from server.households import crypto as households_crypto
 from server.households import routes as households_routes
 from server.rendering import remember_request, template_config
+from server.salons import routes as salons_routes
 from server.security import make_hook
 from server.users import routes as users_routes
 
@@ -50,6 +51,7 @@ ROUTE_GROUPS = [
     assignments_routes.ROUTES,  # /households/{id}/assignments, /handover (watch-over)
     contacts_routes.ROUTES,  # /round, /contacts, /activity, /concern-flags (watch-over)
     activity_routes.ROUTES,  # /activity-record, /council-record, /municipal-record, /prefecture-record
+    salons_routes.ROUTES,  # /salons, /join/{token} (salons and round-tables)
 ]
 
 

@@ -10,3 +10,4 @@ from server.contacts import models as _contacts  # noqa: F401
 
 metadata = Base.metadata
 from server.activity import models as _activity  # noqa: F401
+from server.salons import models as _salons  # noqa: F401

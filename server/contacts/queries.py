@@ -27,6 +27,8 @@ class RoundEntry:
     due_on: dt.date | None
     overdue_days: int
     revisits: list[Revisit] = field(default_factory=list)
+    # Signs other domains put on the card (salons: サロンに来なくなった); see ROUND_SIGNS.
+    signs: list = field(default_factory=list)
 
     @property
     def never_visited(self) -> bool:
@@ -40,6 +42,11 @@ def due_on(household) -> dt.date | None:  # noqa: ANN001 - a Household or a row 
 
 
 PER_PAGE = 50
+
+# Other domains add watch-over signs to round cards without this module knowing them: each
+# provider is `async fn(session, scope, household_ids, today) -> {household_id: [sign]}`; a sign
+# has `.template` (rendered in the card) and `.due_on` (a date on or before today makes the card due).
+ROUND_SIGNS: list = []
 
 
 async def round_for(session: AsyncSession, scope: Scope, *, limit: int | None = None,
@@ -75,6 +82,10 @@ async def round_page(session: AsyncSession, scope: Scope, *, offset: int = 0, li
     for r in (await session.scalars(select(Revisit).where(Revisit.household_id.in_(ids), Revisit.closed_at.is_(None))
                                     .order_by(Revisit.due_on))).all():
         revisits[r.household_id].append(r)
+    signs: dict[int, list] = defaultdict(list)
+    for provider in ROUND_SIGNS:
+        for household_id, found in (await provider(session, scope, ids, today)).items():
+            signs[household_id].extend(found)
     entries = []
     for h in households:
         due = due_on(h)
@@ -82,7 +93,10 @@ async def round_page(session: AsyncSession, scope: Scope, *, offset: int = 0, li
         for r in revisits.get(h.id, []):
             if r.due_on <= today:
                 overdue = max(overdue, 0)
-        entries.append(RoundEntry(h, [], due, overdue, revisits.get(h.id, [])))
+        for s in signs.get(h.id, []):
+            if s.due_on is not None and s.due_on <= today:
+                overdue = max(overdue, 0)
+        entries.append(RoundEntry(h, [], due, overdue, revisits.get(h.id, []), signs.get(h.id, [])))
     entries.sort(key=lambda e: (-e.overdue_days, e.household.address_norm, e.household.id))
     shown = entries[offset:offset + limit] if limit else entries[offset:]
     members: dict[int, list[Person]] = defaultdict(list)

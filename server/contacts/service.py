@@ -428,3 +428,44 @@ async def flag_concern(session: AsyncSession, *, actor: User, scope: Scope, cont
 
 def note_of(contact: Contact) -> str:
     return crypto.unseal(contact.note_sealed, "contacts.note") or ""
+
+
+async def log_gathering_contact(session: AsyncSession, *, actor: User, owner_role: str, household_id: int,
+                                person_id: int, client_id: str, occurred_at: dt.datetime, outcome: str = "no_change",
+                                note: str = "", flag_concern: bool = False) -> tuple[Contact | None, bool]:
+    """A サロン等で会った contact recorded by whoever ran the gathering (a salon organiser), who
+    need not be assigned to the household: the caller has already checked the person is on a
+    gathering the actor runs. Returns (None, False) when there is nothing to record: the
+    household's watch-over has ended, the day is outside the back-dating window, or (for plain
+    attendance) the municipality does not count salon attendance. Raising a concern is never
+    blocked by consent; "met" names the person only when they consent to watch-over."""
+    client_id = _check_client_id(client_id)
+    found = await _existing(session, actor.id, client_id)
+    if found is not None:
+        return found, False
+    household = await session.get(Household, household_id)
+    person = await session.get(Person, person_id)
+    if household is None or person is None or person.household_id != household.id or household.status == "ended":
+        return None, False
+    rules = (await session.get(WatchSettings, household.municipality_id)) or WatchSettings(
+        municipality_id=household.municipality_id, **DEFAULT_SETTINGS)
+    if not flag_concern and not (rules.salon_counts_for_cadence and person.watch_ok):
+        return None, False
+    now = utcnow()
+    if await check_when(session, actor.id, occurred_at, now):
+        return None, False
+    counts = owner_role == "commissioner" and "salon" in rules.visit_methods
+    row = Contact(municipality_id=household.municipality_id, household_id=household.id, author_id=actor.id,
+                  owner_id=actor.id, owner_role=owner_role, client_id=client_id, method="salon",
+                  outcome=outcome if outcome in OUTCOMES else "no_change", signs=[],
+                  note_sealed=crypto.seal((note or "").strip()[:NOTE_LIMIT], "contacts.note"), occurred_at=occurred_at,
+                  met_person_ids=[person.id] if person.watch_ok else [], counts_as_visit=counts,
+                  counts_for_cadence=rules.salon_counts_for_cadence, created_at=now)
+    session.add(row)
+    await session.flush()
+    data = ContactInput(household_id=household.id, client_id=client_id, method="salon", outcome=row.outcome,
+                        flag_concern=flag_concern and row.outcome in URGENCY_FOR)
+    await _after_log(session, row, household, data, close_revisits=False)
+    await record(session, action="contact.logged", actor_id=actor.id, municipality_id=household.municipality_id,
+                 object_type="contact", object_id=row.id, ids=row.met_person_ids or None)
+    return row, True

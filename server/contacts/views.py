@@ -3,7 +3,7 @@ writes its one audit row (ids of the people shown) in the request's transaction.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,11 @@ from server.scope import Scope, require_household
 from server.users.models import User
 
 
+# Other domains add notices at the top of the round (the field roles' home screen) without this
+# module knowing them: `async fn(session, actor, scope) -> [notice]`, each with `.template`.
+ROUND_NOTICES: list = []
+
+
 @dataclass
 class RoundView:
     entries: list[queries.RoundEntry]
@@ -29,6 +34,7 @@ class RoundView:
     total: int = 0
     page: int = 1
     flagged: bool = False  # the saved contact already has a concern flag
+    notices: list = field(default_factory=list)  # from ROUND_NOTICES (salons: a session cancelled or moved)
 
     @property
     def next_page(self) -> int | None:
@@ -49,8 +55,9 @@ async def view_round(session: AsyncSession, *, actor: User, scope: Scope, saved_
                  object_type="round", ids=[p.id for e in entries for p in e.members] or None)
     flagged = saved is not None and (await session.scalar(
         select(ConcernFlag.id).where(ConcernFlag.contact_id == saved.id))) is not None
+    notices = [n for provider in ROUND_NOTICES for n in await provider(session, actor, scope)]
     return RoundView(entries, saved, utcnow().astimezone(TOKYO).date(), "commissioner" in scope.roles, total, page,
-                     flagged)
+                     flagged, notices)
 
 
 async def round_card(session: AsyncSession, *, scope: Scope, household_id: int) -> queries.RoundEntry | None:

@@ -52,6 +52,7 @@ GIVEN = ["幸子", "博", "恵子", "茂", "洋子", "実", "順子", "清", "�
 SEED_STEPS: list[str] = [
     "server.households.demo:seed_households",  # watch-over: ~200 households, assignments, contacts
     "server.activity.demo:seed_activity",  # activity record: three months for the commissioners
+    "server.salons.demo:seed_salons",  # salons: 緑が丘ふれあいサロン with a month run, a 座談会 in 本町
 ]
 
 

@@ -112,6 +112,16 @@ class Town:
     assignment: int = 0
     contact: int = 0
     activity: int = 0
+    # Salon ids (tests/salons/ids.py): a salon with its organiser row, a roster member, a coming
+    # session with a sign-up and a public page, an attendance row and an open follow-up.
+    salon: int = 0
+    salon_session: int = 0
+    signup: int = 0
+    member: int = 0
+    followup: int = 0
+    organiser: int = 0
+    attendance: int = 0
+    join_token: str = ""
 
 
 # Each path parameter, read from a town. A new route with a new parameter name fails below until
@@ -129,6 +139,14 @@ PARAMS = {
     "contact_id": lambda town, path: town.contact,
     "activity_id": lambda town, path: town.activity,
     "purpose": lambda town, path: "watch",
+    "salon_id": lambda town, path: town.salon,
+    "session_id": lambda town, path: town.salon_session,
+    "signup_id": lambda town, path: town.signup,
+    "member_id": lambda town, path: town.member,
+    "followup_id": lambda town, path: town.followup,
+    "organiser_id": lambda town, path: town.organiser,
+    "attendance_id": lambda town, path: town.attendance,
+    "join_token": lambda town, path: town.join_token,
 }
 # Parameters that do not belong to a municipality (tried once, not per city).
 UNSCOPED = {"token"}
@@ -178,6 +196,9 @@ async def towns(db, cast) -> SimpleNamespace:  # noqa: ANN001
     from tests.watchover.ids import add_watchover_ids
 
     await add_watchover_ids(db, cast, this, other)
+    from tests.salons.ids import add_salon_ids
+
+    await add_salon_ids(db, cast, this, other)
     await db.commit()
     assert None not in vars(this).values() and None not in vars(other).values()
     return SimpleNamespace(this=this, other=other)
