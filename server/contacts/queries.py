@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.assignments.models import Assignment
-from server.contacts.models import CONTENTS, FIELDS, OTHER_ACTIVITIES, Activity, ActivityItem, ConcernFlag, Contact, Revisit
+from server.contacts.models import CONTENTS, FIELDS, OTHER_ACTIVITIES, Activity, ActivityItem, Contact, Revisit
 from server.contacts.service import tokyo_bounds
 from server.db import utcnow
 from server.households.models import Household, Person
@@ -159,11 +159,3 @@ async def month_blocks(session: AsyncSession, owner_id: int, year: int, month: i
     blocks.liaison_by = dict(liaison)
     blocks.days = len(days)
     return blocks
-
-
-async def draft_flags(session: AsyncSession, scope: Scope, municipality_id: int) -> list[ConcernFlag]:
-    """Draft concerns raised from contacts, listed for the coordinator until the concerns issue routes them."""
-    scope.require_coordinator_of(municipality_id)
-    return list((await session.scalars(select(ConcernFlag).where(
-        ConcernFlag.municipality_id == municipality_id, ConcernFlag.status == "draft")
-        .order_by(ConcernFlag.created_at.desc()).limit(200))).all())

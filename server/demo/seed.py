@@ -50,7 +50,9 @@ GIVEN = ["幸子", "博", "恵子", "茂", "洋子", "実", "順子", "清", "�
 
 # Where later issues plug in their demo data (households, salons, concerns ...).
 SEED_STEPS: list[str] = [
+    "server.concerns.demo:seed_routes",  # concerns: the routing table (before contacts raise concerns)
     "server.households.demo:seed_households",  # watch-over: ~200 households, assignments, contacts
+    "server.concerns.demo:seed_concerns",  # concerns: a few at every stage
 ]
 
 

@@ -13,7 +13,8 @@ from server.assignments.service import candidates as assignment_candidates
 from server.audit.actions import ACTIONS
 from server.audit.service import record
 from server.contacts import queries as contact_queries
-from server.contacts.models import ActivityItem, ConcernFlag, Contact
+from server.concerns.models import Concern
+from server.contacts.models import ActivityItem, Contact
 from server.contacts.service import EDIT_WINDOW, may_edit
 from server.db import utcnow
 from server.errors import NotFound
@@ -35,7 +36,7 @@ class HouseholdView:
     assignments: list[tuple]
     timeline: list[Contact]
     items: dict[int, list[ActivityItem]]
-    flags: dict[int, ConcernFlag]
+    flags: dict[int, Concern]
     revisits: list
     history: list[StatusChange]
     rules: object
@@ -71,12 +72,12 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
             Assignment.household_id == household.id, *live()).order_by(Assignment.role, Assignment.id))).all()]
     timeline = await contact_queries.timeline(session, household.id)
     items: dict[int, list[ActivityItem]] = {}
-    flags: dict[int, ConcernFlag] = {}
+    flags: dict[int, Concern] = {}
     if timeline:
         ids = [c.id for c in timeline]
         for item in (await session.scalars(select(ActivityItem).where(ActivityItem.contact_id.in_(ids)))).all():
             items.setdefault(item.contact_id, []).append(item)
-        for f in (await session.scalars(select(ConcernFlag).where(ConcernFlag.contact_id.in_(ids)))).all():
+        for f in (await session.scalars(select(Concern).where(Concern.contact_id.in_(ids)))).all():
             flags[f.contact_id] = f
     author_ids = {c.author_id for c in timeline} | {c.owner_id for c in timeline}
     authors = {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(author_ids)))).all()} \

@@ -112,6 +112,9 @@ class Town:
     assignment: int = 0
     contact: int = 0
     activity: int = 0
+    # Concerns (tests/concerns/ids.py): a concern about the household and a routing rule.
+    concern: int = 0
+    route: int = 0
 
 
 # Each path parameter, read from a town. A new route with a new parameter name fails below until
@@ -129,6 +132,8 @@ PARAMS = {
     "contact_id": lambda town, path: town.contact,
     "activity_id": lambda town, path: town.activity,
     "purpose": lambda town, path: "watch",
+    "concern_id": lambda town, path: town.concern,
+    "route_id": lambda town, path: town.route,
 }
 # Parameters that do not belong to a municipality (tried once, not per city).
 UNSCOPED = {"token"}
@@ -178,6 +183,9 @@ async def towns(db, cast) -> SimpleNamespace:  # noqa: ANN001
     from tests.watchover.ids import add_watchover_ids
 
     await add_watchover_ids(db, cast, this, other)
+    from tests.concerns.ids import add_concern_ids
+
+    await add_concern_ids(db, cast, this, other)
     await db.commit()
     assert None not in vars(this).values() and None not in vars(other).values()
     return SimpleNamespace(this=this, other=other)
