@@ -6,7 +6,7 @@ const box = document.getElementById("urgent-alert");
 if (box) {
   const link = box.querySelector("a");
   const url = box.dataset.alertUrl;
-  const every = Number(box.dataset.every || 10000);
+  const every = Number(box.dataset.every || 5000);
   let token = "";
   const poll = async () => {
     try {
