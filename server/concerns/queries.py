@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Area, Organisation
@@ -139,9 +139,7 @@ async def detail(session: AsyncSession, *, actor: User, scope: Scope, concern_id
                                     .where(ConcernEvent.concern_id == row.id).order_by(ConcernEvent.id))).all()
     orgs = {o.id: o for o in (await session.scalars(select(Organisation).where(
         Organisation.municipality_id == row.municipality_id).order_by(Organisation.id))).all()}
-    household = await session.get(Household, row.household_id) if row.household_id and role != "reporter" else None
-    if household is None and row.household_id and role == "reporter":
-        household = await session.get(Household, row.household_id)  # their own household: its page link only
+    household = await session.get(Household, row.household_id) if row.household_id else None
     out = Detail(concern=row, role=role, org=orgs.get(row.organisation_id) or await session.get(Organisation, row.organisation_id),
                  area=await session.get(Area, row.area_id), household=household,
                  seen=unseal(row.seen_sealed, "seen"), done=unseal(row.done_sealed, "done"),

@@ -19,7 +19,7 @@ from server.auth.sessions import Current
 from server.concerns import labels, queries, service
 from server.concerns.models import CATEGORIES, TARGET_GROUPS, URGENCIES
 from server.concerns.transitions import reporter_status
-from server.errors import Invalid, NotFound
+from server.errors import Invalid
 from server.households.web import date, form, integer, municipality_of, text
 from server.i18n import gettext as _
 from server.rendering import page

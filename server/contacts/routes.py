@@ -10,11 +10,11 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.sessions import Current
-from server.contacts import labels, queries, service, views
+from server.contacts import labels, service, views
 from server.contacts.models import CONTENTS, FIELDS, LIAISON_WITH, METHODS, OTHER_ACTIVITIES, OUTCOMES, SIGNS
 from server.db import utcnow
 from server.errors import Invalid
-from server.households.web import date, flag, form, integer, ints, local_datetime, many, municipality_of, text
+from server.households.web import date, flag, form, integer, ints, local_datetime, many, text
 from server.i18n import TOKYO
 from server.rendering import page
 

@@ -15,7 +15,7 @@ from server.concerns.models import Concern
 from server.contacts.models import Activity, ActivityItem, Contact
 from server.db import utcnow
 from server.errors import NotFound
-from server.households.models import Household, Person
+from server.households.models import Person
 from server.i18n import TOKYO
 from server.scope import Scope, require_household
 from server.users.models import User
