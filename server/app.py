@@ -28,6 +28,7 @@ from server.errors import EXCEPTION_HANDLERS
 from server.health import healthz
 from server.home import routes as home_routes
 from server.assignments import routes as assignments_routes
+from server.concerns import routes as concerns_routes
 from server.contacts import routes as contacts_routes
 from server.activity import routes as activity_routes
 from server.households import crypto as households_crypto
@@ -49,7 +50,8 @@ ROUTE_GROUPS = [
     demo_routes.ROUTES,  # /demo/signin (TSUNAGU_DEMO=1 only)
     households_routes.ROUTES,  # /households, /persons, /search, /watch-settings (watch-over)
     assignments_routes.ROUTES,  # /households/{id}/assignments, /handover (watch-over)
-    contacts_routes.ROUTES,  # /round, /contacts, /activity, /concern-flags (watch-over)
+    contacts_routes.ROUTES,  # /round, /contacts, /activity (watch-over)
+    concerns_routes.ROUTES,  # /concerns: raise, inbox, transitions, notes, replies, routing, alert
     activity_routes.ROUTES,  # /activity-record, /council-record, /municipal-record, /prefecture-record
     salons_routes.ROUTES,  # /salons, /join/{token} (salons and round-tables)
 ]

@@ -145,7 +145,7 @@ _AREAS_REACHED = _areas_reached()
 # --- households (the watch-over issue) --------------------------------------------------------
 # Volunteers and commissioners: households assigned to them now; coordinators: their
 # municipality; 主任児童委員: households with a child under 18 in their council's area;
-# professionals: none here (the concerns issue adds households routed or shared to them);
+# professionals: the households their organisation's concerns are about (a transfer moves this);
 # analysts: none. Everything that reads households, people or contacts goes through these.
 
 CHILD_YEARS = 18
@@ -191,6 +191,11 @@ async def household_clause(session: AsyncSession, scope: Scope):  # noqa: ANN201
             select(Assignment.household_id).where(
                 Assignment.user_id == scope.user_id, Assignment.valid_from <= now,
                 or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))))
+    if scope.organisations and "professional" in scope.roles:
+        from server.concerns.models import Concern
+
+        parts.append(Household.id.in_(select(Concern.household_id).where(
+            Concern.organisation_id.in_(scope.organisations), Concern.household_id.is_not(None))))
     if scope.chief_child and "commissioner" in scope.roles:
         areas = await _council_areas(session, scope)
         if areas:

@@ -22,6 +22,7 @@ COORDINATOR = {"access": ("coordinator",)}
 @post("/households/{household_id:int}/assignments", opt=ASSIGNERS)
 async def assign(request: Request, db: AsyncSession, current: Current, household_id: int) -> Redirect:
     scope = current.require_scope()
+    scope.require(*ASSIGNERS["access"])
     data = await form(request)
     await service.assign(db, actor=current.user, scope=scope, household_id=household_id,
                          user_id=integer(text(data, "user_id", 12), 1), role=text(data, "role", 16))

@@ -126,7 +126,8 @@ def end_of_day_tokyo(day: dt.date) -> dt.datetime:
 async def handover(session: AsyncSession, *, actor: User, scope: Scope, municipality_id: int, from_user_id: int,
                    to_user_id: int | None, effective_on: dt.date | None = None) -> int:
     """Returns how many households moved. effective_on (Tokyo date): the old access ends at the end of that day."""
-    from server.contacts.models import ConcernFlag, Revisit
+    from server.concerns.service import hand_over
+    from server.contacts.models import Revisit
 
     scope.require_coordinator_of(municipality_id)
     if to_user_id == from_user_id:
@@ -150,9 +151,7 @@ async def handover(session: AsyncSession, *, actor: User, scope: Scope, municipa
                                    valid_from=at, assigned_by=actor.id))
     await session.execute(update(Revisit).where(Revisit.household_id.in_(household_ids), Revisit.closed_at.is_(None),
                                                 Revisit.user_id == from_user_id).values(user_id=to_user_id))
-    await session.execute(update(ConcernFlag).where(ConcernFlag.household_id.in_(household_ids),
-                                                    ConcernFlag.status == "draft",
-                                                    ConcernFlag.holder_id == from_user_id).values(holder_id=to_user_id))
+    await hand_over(session, household_ids=household_ids, from_user_id=from_user_id, to_user_id=to_user_id)
     await session.flush()
     await record(session, action="assignment.handover", actor_id=actor.id, municipality_id=municipality_id,
                  object_type="user", object_id=from_user_id, ids=[from_user_id] + ([to_user_id] if to_user_id else []))

@@ -1,5 +1,5 @@
-"""Contacts (a visit, a call, a greeting), their activity-record items, revisits, concern flags,
-and stand-alone activity entries.
+"""Contacts (a visit, a call, a greeting), their activity-record items, revisits and stand-alone
+activity entries. A worrying contact's "tell a professional" raises a real concern (server/concerns).
 
 Invariants:
 - UNIQUE (author_id, client_id): a double tap or a replayed outbox entry stores one row;
@@ -111,22 +111,3 @@ class Revisit(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_reason: Mapped[str | None] = mapped_column(String(16))  # contact / withdrawn / died / ended
-
-
-class ConcernFlag(Base):
-    """A draft concern raised from a contact ("flag a concern"), listed for the coordinator
-    until the concerns issue routes it. Never blocked by consent."""
-
-    __tablename__ = "concern_flags"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), unique=True)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    urgency: Mapped[str] = mapped_column(String(16))  # emergency / soon / normal
-    category: Mapped[str] = mapped_column(String(16), default="other")
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft / closed
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

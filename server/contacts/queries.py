@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.assignments.models import Assignment
-from server.contacts.models import CONTENTS, FIELDS, OTHER_ACTIVITIES, ConcernFlag, Contact, Revisit
+from server.contacts.models import CONTENTS, FIELDS, OTHER_ACTIVITIES, Contact, Revisit
 from server.db import utcnow
 from server.households.models import Household, Person
 from server.i18n import TOKYO
@@ -117,20 +117,21 @@ async def timeline(session: AsyncSession, household_id: int, limit: int = 50) ->
 
 async def timeline_with_details(session: AsyncSession, household_id: int, limit: int = 50
                                 ) -> tuple[list[Contact], dict[int, list], dict[int, object], dict[int, object]]:
-    """The timeline with each entry's activity items, concern flag, author and owner, in one
+    """The timeline with each entry's activity items, the concern it raised, author and owner, in one
     query (one row per item): (contacts, items by contact, flag by contact, users by id)."""
     from sqlalchemy.orm import aliased
 
-    from server.contacts.models import ActivityItem, ConcernFlag
+    from server.concerns.models import Concern
+    from server.contacts.models import ActivityItem
     from server.users.models import User
 
     author, owner = aliased(User), aliased(User)
     recent = (select(Contact.id).where(Contact.household_id == household_id)
               .order_by(Contact.occurred_at.desc(), Contact.id.desc()).limit(limit))
     rows = (await session.execute(
-        select(Contact, ActivityItem, ConcernFlag, author, owner)
+        select(Contact, ActivityItem, Concern, author, owner)
         .outerjoin(ActivityItem, ActivityItem.contact_id == Contact.id)
-        .outerjoin(ConcernFlag, ConcernFlag.contact_id == Contact.id)
+        .outerjoin(Concern, Concern.contact_id == Contact.id)
         .outerjoin(author, author.id == Contact.author_id)
         .outerjoin(owner, owner.id == Contact.owner_id)
         .where(Contact.id.in_(recent))
@@ -185,11 +186,3 @@ async def month_blocks(session: AsyncSession, owner_id: int, year: int, month: i
         other={k: f[f"other:{k}"] for k in OTHER_ACTIVITIES}, other_total=counting.other_total(f),
         visits=f["visits"], liaison=counting.liaison_total(f),
         liaison_by={k.partition(":")[2]: f[k] for k in counting.LIAISON_KEYS if f[k]}, days=f["days"])
-
-
-async def draft_flags(session: AsyncSession, scope: Scope, municipality_id: int) -> list[ConcernFlag]:
-    """Draft concerns raised from contacts, listed for the coordinator until the concerns issue routes them."""
-    scope.require_coordinator_of(municipality_id)
-    return list((await session.scalars(select(ConcernFlag).where(
-        ConcernFlag.municipality_id == municipality_id, ConcernFlag.status == "draft")
-        .order_by(ConcernFlag.created_at.desc()).limit(200))).all())

@@ -1,5 +1,6 @@
 """Routes of the contacts domain: the round (今日の見守り), the quick log, the full contact form,
-corrections and undo, the month's activity-record blocks, and the coordinator's draft concerns."""
+corrections and undo, and the month's activity-record blocks. A worrying contact raises a concern
+(server/concerns), routed at once."""
 from __future__ import annotations
 
 import uuid
@@ -9,11 +10,11 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.sessions import Current
-from server.contacts import labels, queries, service, views
+from server.contacts import labels, service, views
 from server.contacts.models import CONTENTS, FIELDS, LIAISON_WITH, METHODS, OTHER_ACTIVITIES, OUTCOMES, SIGNS
 from server.db import utcnow
 from server.errors import Invalid
-from server.households.web import date, flag, form, integer, ints, local_datetime, many, municipality_of, text
+from server.households.web import date, flag, form, integer, ints, local_datetime, many, text
 from server.i18n import TOKYO
 from server.rendering import page
 
@@ -44,9 +45,11 @@ async def round_response(request: Request, db: AsyncSession, current: Current, s
     scope = current.require_scope()
     scope.require("volunteer", "commissioner")
     view = await views.view_round(db, actor=current.user, scope=scope, saved_id=saved, page=page_number)
+    from server.concerns.queries import unread_replies  # replies to their concerns (the concerns issue)
+
     return page(request, "contacts/round.html", {
         "view": view, "new_client_id": new_client_id, "undone": undone, "scope": scope, "role": scope.home_role,
-        **_codes()})
+        "unread_replies": await unread_replies(db, current.user), **_codes()})
 
 
 @get("/round", opt=FIELD)
@@ -96,6 +99,7 @@ def _contact_input(data, household_id: int) -> service.ContactInput:  # noqa: AN
 async def contact_form(request: Request, db: AsyncSession, current: Current, household_id: int,
                        method: str | None = None, outcome: str | None = None) -> Response:
     scope = current.require_scope()
+    scope.require(*LOGGERS["access"])
     ctx = await views.contact_form(db, actor=current.user, scope=scope, household_id=household_id)
     values = {"method": method if method in METHODS else "visit",
               "outcome": outcome if outcome in OUTCOMES else "no_change",
@@ -106,6 +110,7 @@ async def contact_form(request: Request, db: AsyncSession, current: Current, hou
 @post("/households/{household_id:int}/contacts", opt=LOGGERS)
 async def contact_create(request: Request, db: AsyncSession, current: Current, household_id: int) -> Response:
     scope = current.require_scope()
+    scope.require(*LOGGERS["access"])
     data = await form(request)
     on_behalf = integer(text(data, "on_behalf_of", 12), 1) if text(data, "on_behalf_of", 12) else None
     try:
@@ -205,15 +210,5 @@ async def activity_withdraw(db: AsyncSession, current: Current, activity_id: int
     return Redirect("/activity", status_code=303)
 
 
-# --- coordinator: draft concerns raised from contacts ---------------------------------------------
-
-@get("/concern-flags", opt=COORDINATOR)
-async def flags_page(request: Request, db: AsyncSession, current: Current, m: int | None = None) -> Response:
-    scope = current.require_scope()
-    municipality_id = municipality_of(scope, m)
-    flags = await views.view_flags(db, actor=current.user, scope=scope, municipality_id=municipality_id)
-    return page(request, "contacts/flags.html", {"flags": flags, **_codes()})
-
-
 ROUTES = [round_page, quick_log, contact_form, contact_create, contact_withdraw, contact_flag, contact_edit, contact_correct,
-          activity_page, activity_create, activity_withdraw, flags_page]
+          activity_page, activity_create, activity_withdraw]

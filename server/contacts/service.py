@@ -1,4 +1,5 @@
-"""Logging contacts and activities; corrections, withdrawals, revisits and concern flags.
+"""Logging contacts and activities; corrections, withdrawals, revisits, and the concern a worrying
+contact raises (routed at once by server/concerns).
 
 Rules:
 - a contact is logged only on a household in the logger's scope whose watch-over has not ended;
@@ -32,7 +33,7 @@ from server.audit.actions import register
 from server.audit.service import record
 from server.contacts.models import (
     CONTENTS, FIELDS, LIAISON_WITH, METHODS, OTHER_ACTIVITIES, OUTCOMES, SIGNS, URGENCY_FOR, Activity,
-    ActivityItem, ConcernFlag, Contact, Revisit,
+    ActivityItem, Contact, Revisit,
 )
 from server.db import utcnow
 from server.errors import Invalid, NotFound
@@ -49,8 +50,6 @@ register({
     "contact.withdrawn": N_("Contact withdrawn"),
     "activity.logged": N_("Activity logged"),
     "activity.withdrawn": N_("Activity withdrawn"),
-    "concern.flagged": N_("Concern flagged from a contact"),
-    "concern_flags.viewed": N_("Draft concerns listed"),
 })
 
 EDIT_WINDOW = dt.timedelta(days=7)
@@ -258,15 +257,15 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
         if found is None:
             raise
         return found, False
-    await _after_log(session, row, household, data, close_revisits=bool(has_open_revisit))
+    await _after_log(session, actor, row, household, data, close_revisits=bool(has_open_revisit), audit=audit)
     if audit:
         await record(session, action="contact.logged", actor_id=actor.id, municipality_id=household.municipality_id,
                      object_type="contact", object_id=row.id, ids=met or None, on_behalf_of_id=row.on_behalf_of_id)
     return row, True
 
 
-async def _after_log(session: AsyncSession, row: Contact, household: Household, data: ContactInput, *,
-                     close_revisits: bool = True) -> None:
+async def _after_log(session: AsyncSession, actor: User, row: Contact, household: Household, data: ContactInput, *,
+                     close_revisits: bool = True, audit: bool = True) -> None:
     for f, c in data.consults:
         session.add(ActivityItem(contact_id=row.id, kind="consult", field=f, content=c))
     for w in data.liaisons:
@@ -278,9 +277,9 @@ async def _after_log(session: AsyncSession, row: Contact, household: Household, 
     if data.revisit_on is not None:
         session.add(Revisit(household_id=household.id, contact_id=row.id, user_id=row.owner_id, due_on=data.revisit_on))
     if data.flag_concern:
-        session.add(ConcernFlag(municipality_id=household.municipality_id, household_id=household.id,
-                                contact_id=row.id, reporter_id=row.author_id, holder_id=row.owner_id,
-                                urgency=URGENCY_FOR[data.outcome], category="other"))
+        from server.concerns.service import raise_from_contact
+
+        await raise_from_contact(session, actor=actor, contact=row, household=household, audit=audit)
     if row.counts_for_cadence and (household.last_contact_at is None or row.occurred_at > household.last_contact_at):
         household.last_contact_at = row.occurred_at
     await session.flush()
@@ -319,8 +318,9 @@ async def withdraw_contact(session: AsyncSession, *, actor: User, scope: Scope, 
     row.withdrawn_at = now
     await session.execute(update(Revisit).where(Revisit.contact_id == row.id, Revisit.closed_at.is_(None))
                           .values(closed_at=now, closed_reason="withdrawn"))
-    await session.execute(update(ConcernFlag).where(ConcernFlag.contact_id == row.id, ConcernFlag.status == "draft")
-                          .values(status="closed", closed_at=now))
+    from server.concerns.service import withdraw_with_contact
+
+    await withdraw_with_contact(session, contact_id=row.id)
     await session.flush()
     await _refresh_last_contact(session, household)
     await record(session, action="contact.withdrawn", actor_id=actor.id, municipality_id=row.municipality_id,
@@ -344,7 +344,7 @@ async def correct_contact(session: AsyncSession, *, actor: User, scope: Scope, c
     old.superseded_at = new.created_at
     await session.execute(update(Revisit).where(Revisit.contact_id == old.id, Revisit.closed_at.is_(None))
                           .values(closed_at=old.superseded_at, closed_reason="withdrawn"))
-    # The old contact's concern flag stays linked to it: what was decided then is kept as made.
+    # The old contact's concern stays linked to it: what was decided then is kept as made.
     await session.flush()
     await _refresh_last_contact(session, household)
     await record(session, action="contact.corrected", actor_id=actor.id, municipality_id=new.municipality_id,
@@ -405,25 +405,19 @@ async def withdraw_activity(session: AsyncSession, *, actor: User, activity_id: 
     return row
 
 
-async def flag_concern(session: AsyncSession, *, actor: User, scope: Scope, contact_id: int) -> ConcernFlag:
-    """"Flag a concern" offered right after a 気になる / 要連絡 / 緊急 contact was saved. Never
-    blocked by consent; a second request returns the flag already raised."""
+async def flag_concern(session: AsyncSession, *, actor: User, scope: Scope, contact_id: int):  # noqa: ANN201
+    """"Flag a concern" offered right after a 気になる / 要連絡 / 緊急 contact was saved: a real concern,
+    routed at once (server/concerns). Never blocked by consent; a second request returns the same one."""
+    from server.concerns.service import raise_from_contact
+
     row = await session.get(Contact, contact_id)
     if row is None or row.author_id != actor.id:
         raise NotFound()
     household = await require_household(session, scope, row.household_id)
     if row.outcome not in URGENCY_FOR or row.withdrawn_at is not None or row.superseded_at is not None:
         raise Invalid(fields={"flag_concern": N_("A concern is flagged from 'something to watch', 'must tell' or 'emergency'.")})
-    found = (await session.scalars(select(ConcernFlag).where(ConcernFlag.contact_id == row.id))).first()
-    if found is not None:
-        return found
-    flag = ConcernFlag(municipality_id=household.municipality_id, household_id=household.id, contact_id=row.id,
-                       reporter_id=actor.id, holder_id=row.owner_id, urgency=URGENCY_FOR[row.outcome], category="other")
-    session.add(flag)
-    await session.flush()
-    await record(session, action="concern.flagged", actor_id=actor.id, municipality_id=household.municipality_id,
-                 object_type="concern_flag", object_id=flag.id, on_behalf_of_id=row.on_behalf_of_id)
-    return flag
+    concern, _created = await raise_from_contact(session, actor=actor, contact=row, household=household)
+    return concern
 
 
 def note_of(contact: Contact) -> str:

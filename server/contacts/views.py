@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.assignments.service import live_assignments
 from server.audit.service import record
 from server.contacts import queries, service
-from server.contacts.models import Activity, ActivityItem, ConcernFlag, Contact
+from server.concerns.models import Concern
+from server.contacts.models import Activity, ActivityItem, Contact
 from server.db import utcnow
 from server.errors import NotFound
-from server.households.models import Household, Person
+from server.households.models import Person
 from server.i18n import TOKYO
 from server.scope import Scope, require_household
 from server.users.models import User
@@ -33,7 +34,7 @@ class RoundView:
     is_commissioner: bool
     total: int = 0
     page: int = 1
-    flagged: bool = False  # the saved contact already has a concern flag
+    flagged: int | None = None  # the concern the saved contact already raised
     notices: list = field(default_factory=list)  # from ROUND_NOTICES (salons: a session cancelled or moved)
 
     @property
@@ -53,8 +54,8 @@ async def view_round(session: AsyncSession, *, actor: User, scope: Scope, saved_
             saved = None
     await record(session, action="round.viewed", actor_id=actor.id, municipality_id=actor.municipality_id,
                  object_type="round", ids=[p.id for e in entries for p in e.members] or None)
-    flagged = saved is not None and (await session.scalar(
-        select(ConcernFlag.id).where(ConcernFlag.contact_id == saved.id))) is not None
+    flagged = (await session.scalar(select(Concern.id).where(Concern.contact_id == saved.id))) \
+        if saved is not None else None
     notices = [n for provider in ROUND_NOTICES for n in await provider(session, actor, scope)]
     return RoundView(entries, saved, utcnow().astimezone(TOKYO).date(), "commissioner" in scope.roles, total, page,
                      flagged, notices)
@@ -127,13 +128,3 @@ async def activity(session: AsyncSession, *, actor: User, month: str | None) -> 
     return {"blocks": blocks, "recent": recent, "today": today, "shown_month": f"{year}-{mon:02d}",
             "this_month": f"{today.year}-{today.month:02d}", "prev_month": f"{prev.year}-{prev.month:02d}",
             "editable_since": utcnow() - service.EDIT_WINDOW}
-
-
-async def view_flags(session: AsyncSession, *, actor: User, scope: Scope, municipality_id: int) -> list[tuple]:
-    flags = await queries.draft_flags(session, scope, municipality_id)
-    households = {h.id: h for h in (await session.scalars(select(Household).where(
-        Household.id.in_([f.household_id for f in flags])))).all()} if flags else {}
-    await record(session, action="concern_flags.viewed", actor_id=actor.id, municipality_id=municipality_id,
-                 object_type="households", ids=sorted(households) or None)
-    return [(f, households.get(f.household_id)) for f in flags]
-

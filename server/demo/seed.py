@@ -50,9 +50,11 @@ GIVEN = ["幸子", "博", "恵子", "茂", "洋子", "実", "順子", "清", "�
 
 # Where later issues plug in their demo data (households, salons, concerns ...).
 SEED_STEPS: list[str] = [
+    "server.concerns.demo:seed_routes",  # concerns: the routing table (before contacts raise concerns)
     "server.households.demo:seed_households",  # watch-over: ~200 households, assignments, contacts
     "server.activity.demo:seed_activity",  # activity record: three months for the commissioners
     "server.salons.demo:seed_salons",  # salons: 緑が丘ふれあいサロン with a month run, a 座談会 in 本町
+    "server.concerns.demo:seed_concerns",  # concerns: a few at every stage
 ]
 
 

@@ -26,7 +26,10 @@ async def home(request: Request, db: AsyncSession, current: Current) -> Response
         from server.contacts.routes import round_response  # 今日の見守り is their home screen (watch-over)
 
         return await round_response(request, db, current)
-    return page(request, "home/home.html", {"scope": scope, "role": scope.home_role})
+    from server.concerns.queries import unread_replies  # replies the person has not read yet (concerns)
+
+    return page(request, "home/home.html", {"scope": scope, "role": scope.home_role,
+                                            "unread_replies": await unread_replies(db, current.user)})
 
 
 def _safe_next(target: str | None) -> str:

@@ -18,7 +18,7 @@ from server.households.models import CADENCES, CONSENT_METHODS, CONSENT_MODELS, 
 from server.households.web import date, decimal, flag, form, integer, many, municipality_of, text
 from server.rendering import page
 
-VIEWERS = {"access": ("volunteer", "commissioner", "coordinator")}
+VIEWERS = {"access": ("volunteer", "commissioner", "coordinator", "professional")}  # professionals: their concerns' households
 COORDINATOR = {"access": ("coordinator",)}
 NOTES = {"access": ("commissioner", "coordinator")}
 

@@ -10,7 +10,7 @@ Rules:
 - Person.watch_ok and Household.watch_ok are kept in step with consent here, so the round
   reads them without re-deriving consent;
 - paused and ended households leave every round; a death closes the household's open
-  revisits and draft concern flags quietly (no reminder is produced).
+  revisits and open concerns quietly (no reminder is produced).
 """
 from __future__ import annotations
 
@@ -521,15 +521,14 @@ async def change_status(session: AsyncSession, *, actor: User, scope: Scope, hou
 
 async def close_open_items(session: AsyncSession, household_id: int, reason: str) -> None:
     """Quietly: nothing open remains to remind anyone (a death must not produce reminders)."""
-    from server.contacts.models import ConcernFlag, Revisit
+    from server.concerns.service import close_on_death
+    from server.contacts.models import Revisit
 
     now = utcnow()
     await session.execute(update(Revisit).where(Revisit.household_id == household_id, Revisit.closed_at.is_(None))
                           .values(closed_at=now, closed_reason=reason))
     if reason == "died":
-        await session.execute(update(ConcernFlag).where(ConcernFlag.household_id == household_id,
-                                                        ConcernFlag.status == "draft")
-                              .values(status="closed", closed_at=now))
+        await close_on_death(session, household_id=household_id)
 
 
 async def record_death(session: AsyncSession, *, actor: User, scope: Scope, person_id: int,
@@ -541,6 +540,9 @@ async def record_death(session: AsyncSession, *, actor: User, scope: Scope, pers
         raise Invalid(fields={"on": N_("Enter the date (not in the future).")})
     person.deceased_on, person.watch_ok = on, False
     await session.flush()
+    from server.concerns.service import close_on_death
+
+    await close_on_death(session, person_id=person.id)
     if person.household_id:
         living = (await session.scalar(select(func.count(Person.id)).where(
             Person.household_id == person.household_id, Person.deceased_on.is_(None),

@@ -13,7 +13,8 @@ from server.assignments.service import candidates as assignment_candidates
 from server.audit.actions import ACTIONS
 from server.audit.service import record
 from server.contacts import queries as contact_queries
-from server.contacts.models import ActivityItem, ConcernFlag, Contact
+from server.concerns.models import Concern
+from server.contacts.models import ActivityItem, Contact
 from server.contacts.service import EDIT_WINDOW, may_edit
 from server.db import utcnow
 from server.errors import NotFound
@@ -35,7 +36,7 @@ class HouseholdView:
     assignments: list[tuple]
     timeline: list[Contact]
     items: dict[int, list[ActivityItem]]
-    flags: dict[int, ConcernFlag]
+    flags: dict[int, Concern]
     revisits: list
     history: list[StatusChange]
     rules: object

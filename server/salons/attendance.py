@@ -1,5 +1,5 @@
 """Attendance on the phone: one tap per person (出席 / 欠席 / 連絡あり欠席), walk-ins, and the
-気になったこと line that becomes a draft concern with one more tap.
+気になったこと line that becomes a concern with one more tap.
 
 Rules:
 - whoever runs the salon takes attendance, for a session that is not cancelled and has started
@@ -9,8 +9,8 @@ Rules:
   setting `salon_counts_for_cadence`), once per (session, person); a later change to 欠席
   withdraws it;
 - each change re-evaluates the absence follow-up (followup.py);
-- 気になったこと is sealed like a contact's note; "raise a concern" turns it into the draft
-  concern flag server/contacts provides (the concerns issue routes those).
+- 気になったこと is sealed like a contact's note; "raise a concern" logs a contact that flags a
+  concern, which server/concerns routes at once to the receiving organisation.
 """
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ async def add_walk_in(session: AsyncSession, *, actor: User, scope: Scope, sessi
 
 
 async def raise_concern(session: AsyncSession, *, actor: User, scope: Scope, attendance_id: int) -> Contact:
-    """気になったこと → a draft concern (server/contacts' concern flag, urgency normal), with the
+    """気になったこと → a routed concern (through a contact that flags it, urgency normal), with the
     noticed line as the contact's sealed note. Never blocked by consent; a second tap returns the first."""
     row = await session.get(Attendance, attendance_id)
     if row is None:

@@ -131,7 +131,7 @@ def test_watch_over_pages_fit_a_small_phone_and_pass_axe(live_server, page):
     page.context.clear_cookies()
     page.context.add_cookies([{"name": seeded["cookie"], "value": seeded["coord"], "url": live_server.url}])
     for path in (f"/households/{hid}", f"/households?area_id={seeded['area_id']}", "/households/new",
-                 "/households/import", "/handover", "/watch-settings", "/concern-flags",
+                 "/households/import", "/handover", "/watch-settings", "/concerns",
                  f"/households/{hid}/notes"):
         visit(path)
     assert page.js_errors == []

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from server.contacts.models import ConcernFlag, Contact
+from server.concerns.models import Concern
+from server.contacts.models import Contact
 from server.contacts.queries import round_page
 from server.errors import Invalid, NotFound
 from server.households.models import Person, WatchSettings
@@ -167,7 +168,7 @@ async def test_no_contact_where_the_municipality_does_not_count_salons(db, town)
     assert await db.scalar(select(func.count()).select_from(Contact)) == 0
 
 
-async def test_something_noticed_becomes_a_draft_concern_with_one_more_tap(db, town):
+async def test_something_noticed_becomes_a_routed_concern_with_one_more_tap(db, town):
     salon = await make_salon(db, town)
     h, person = await regular(db, town, salon)
     sess = await past_session(db, town, salon, 1)
@@ -177,9 +178,10 @@ async def test_something_noticed_becomes_a_draft_concern_with_one_more_tap(db, t
     contact = await attendance.raise_concern(db, actor=town.vol_same, scope=scope, attendance_id=row.id)
     again = await attendance.raise_concern(db, actor=town.vol_same, scope=scope, attendance_id=row.id)
     await db.commit()
-    flag = (await db.scalars(select(ConcernFlag))).one()
-    assert again.id == contact.id and flag.household_id == h.id and flag.contact_id == contact.id
-    assert flag.urgency == "normal" and flag.status == "draft"
+    concern = (await db.scalars(select(Concern))).one()
+    assert again.id == contact.id and concern.household_id == h.id and concern.contact_id == contact.id
+    # Routed at once (the concerns issue): it waits, new, in one organisation's inbox.
+    assert concern.urgency == "normal" and concern.state == "new" and concern.organisation_id is not None
 
 
 async def test_walk_ins_are_added_once_and_only_by_who_runs_the_salon(db, town):

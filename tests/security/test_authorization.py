@@ -122,6 +122,9 @@ class Town:
     organiser: int = 0
     attendance: int = 0
     join_token: str = ""
+    # Concerns (tests/concerns/ids.py): a concern about the household and a routing rule.
+    concern: int = 0
+    route: int = 0
 
 
 # Each path parameter, read from a town. A new route with a new parameter name fails below until
@@ -147,6 +150,8 @@ PARAMS = {
     "organiser_id": lambda town, path: town.organiser,
     "attendance_id": lambda town, path: town.attendance,
     "join_token": lambda town, path: town.join_token,
+    "concern_id": lambda town, path: town.concern,
+    "route_id": lambda town, path: town.route,
 }
 # Parameters that do not belong to a municipality (tried once, not per city).
 UNSCOPED = {"token"}
@@ -199,6 +204,9 @@ async def towns(db, cast) -> SimpleNamespace:  # noqa: ANN001
     from tests.salons.ids import add_salon_ids
 
     await add_salon_ids(db, cast, this, other)
+    from tests.concerns.ids import add_concern_ids
+
+    await add_concern_ids(db, cast, this, other)
     await db.commit()
     assert None not in vars(this).values() and None not in vars(other).values()
     return SimpleNamespace(this=this, other=other)

@@ -172,7 +172,7 @@ async def test_the_audit_trail_in_english(cast, coordinator):
 
 HOME_TEXT = {
     "coordinator": ("人を招待する", "Invite a person"),
-    "csw": ("あなたの機関に届いた相談", "Concerns routed or shared"),
+    "csw": ("所属機関に届いた気づき", "Concerns routed or transferred"),
     "commissioner": ("訪問するお宅", "Your round will appear here"),
     "chief_child": ("主任児童委員として", "As chief child commissioner"),
     "volunteer": ("見守りをしているお宅", "The households you watch over"),

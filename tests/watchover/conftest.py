@@ -85,6 +85,8 @@ async def make_town(db) -> Town:  # noqa: ANN001
     n9 = await area("neighbourhood", "Yama-1", d9, "N9")
     council = Organisation(municipality_id=m.id, kind="council", name="East council")
     db.add(council)
+    # The one-stop hub receives the concerns a worrying contact raises (no routing rules in this town).
+    db.add(Organisation(municipality_id=m.id, kind="hub", name="Minato one-stop hub"))
     await db.flush()
     db.add(OrganisationArea(organisation_id=council.id, area_id=east.id))
     town = Town(m, m2, n1, n2, n3, n9, council)

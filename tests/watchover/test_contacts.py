@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from server.assignments import service as assignments
 from server.audit.models import AuditEvent
 from server.contacts import queries, service
-from server.contacts.models import ConcernFlag, Contact, Revisit
+from server.concerns.models import Concern
+from server.contacts.models import Contact, Revisit
 from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households import service as households
@@ -107,10 +108,11 @@ async def test_absent_visit_sets_a_revisit_that_the_next_contact_closes(db, town
 async def test_flag_a_concern_takes_its_urgency_from_the_outcome(db, town, outcome, urgency):
     h = await household(db, town)
     row, _ = await log(db, town, "vol", h, outcome=outcome, signs=["mail_piling", "not_seen"], flag_concern=True)
-    flag = (await db.scalars(select(ConcernFlag))).one()
-    assert (flag.urgency, flag.category, flag.contact_id, flag.status) == (urgency, "other", row.id, "draft")
-    assert [f.id for f in await queries.draft_flags(db, await build_scope(db, town.coord), town.municipality.id)] \
-        == [flag.id]
+    # The concerns issue: no longer a draft for the coordinator, a concern routed at once (here to the hub).
+    flag = (await db.scalars(select(Concern))).one()
+    assert (flag.urgency, flag.category, flag.contact_id, flag.state, flag.routed_by) == \
+        (urgency, "other", row.id, "new", "fallback")
+    assert flag.signs == ["mail_piling", "not_seen"] and flag.holder_id == town.vol.id
 
 
 async def test_no_change_cannot_flag_a_concern(db, town):
@@ -123,7 +125,7 @@ async def test_a_concern_is_never_blocked_by_consent(db, town):
     h = await household(db, town, consent="refused")
     # A refusal takes the household off the round, but the assigned volunteer may still raise a concern.
     await log(db, town, "vol", h, method="exterior", outcome="notify", flag_concern=True, signs=["smell_noise"])
-    assert await count(db, ConcernFlag) == 1
+    assert await count(db, Concern) == 1
 
 
 async def test_met_names_only_consenting_members(db, town):
@@ -261,7 +263,7 @@ async def test_handover_moves_households_revisits_and_flags_to_the_successor_in_
         await require_household(db, await build_scope(db, town.comm), h.id)
     await require_household(db, await build_scope(db, town.comm2), h.id)
     assert (await db.scalars(select(Revisit))).one().user_id == town.comm2.id
-    assert (await db.scalars(select(ConcernFlag))).one().holder_id == town.comm2.id
+    assert (await db.scalars(select(Concern))).one().holder_id == town.comm2.id
     assert [e.household.id for e in await queries.round_for(db, await build_scope(db, town.comm2))] == [h.id]
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 
-from server.contacts.models import ConcernFlag, Revisit
+from server.concerns.models import Concern
+from server.contacts.models import Revisit
 from server.errors import Invalid, NotFound
 from server.households import queries, service
 from server.households.models import Household, Person
@@ -113,7 +114,7 @@ async def test_chief_child_commissioner_sees_households_with_a_child_in_their_co
     assert child.id in ids and adults.id not in ids and west_child.id not in ids
 
 
-async def test_a_death_ends_the_household_and_closes_revisits_and_draft_flags_quietly(db, town):
+async def test_a_death_ends_the_household_and_closes_revisits_and_concerns_quietly(db, town):
     h = await household(db, town)
     await log(db, town, "comm", h, method="visit_absent", revisit_on=dt.date.today() + dt.timedelta(days=2))
     await log(db, town, "comm", h, method="visit_absent", outcome="watch", flag_concern=True,
@@ -125,7 +126,7 @@ async def test_a_death_ends_the_household_and_closes_revisits_and_draft_flags_qu
     await db.refresh(h)
     assert h.status == "ended" and h.status_reason == "died" and not h.watch_ok
     assert (await db.scalars(select(Revisit).where(Revisit.closed_at.is_(None)))).all() == []
-    assert (await db.scalars(select(ConcernFlag).where(ConcernFlag.status == "draft"))).all() == []
+    assert [c.state for c in (await db.scalars(select(Concern))).all()] == ["closed"]
 
 
 async def test_pause_needs_a_reason_and_takes_the_household_off_the_round(db, town):

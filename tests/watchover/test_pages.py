@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from server.audit.models import AuditEvent
 from server.auth.models import WebSession
-from server.contacts.models import ConcernFlag, Contact
+from server.concerns.models import Concern
+from server.contacts.models import Contact
 from server.households.models import Household, Person
 from tests.helpers import post_form, sign_in
 from tests.watchover.builders import cid, household
@@ -109,7 +110,7 @@ async def test_full_form_with_emergency_shows_119_first_and_flags_a_concern(clie
     page = await client.get(r.headers["location"])
     assert page.text.index("tel:119") < page.text.index("data-quick-log")
     await db.rollback()
-    flag = (await db.scalars(select(ConcernFlag))).one()
+    flag = (await db.scalars(select(Concern))).one()
     assert flag.urgency == "emergency"
 
 
@@ -217,7 +218,7 @@ async def test_a_worrying_contact_offers_flag_a_concern_at_once(client, db, sess
         r = await post_form(client, f"/contacts/{contact_id}/flag")
         assert r.status_code == 303
     await db.rollback()
-    flag = (await db.scalars(select(ConcernFlag))).one()
+    flag = (await db.scalars(select(Concern))).one()
     assert flag.urgency == "soon" and flag.contact_id == contact_id
     await db.commit()
     assert "data-flag" not in (await client.get(r.headers["location"])).text

@@ -8,13 +8,14 @@ from sqlalchemy import func, select
 
 from server.assignments.models import Assignment
 from server.audit.models import AuditEvent
-from server.contacts.models import Activity, ActivityItem, ConcernFlag, Contact, Revisit
+from server.concerns.models import Concern
+from server.contacts.models import Activity, ActivityItem, Contact, Revisit
 from server.households.models import Consent, Household, Person, StatusChange, WatchSettings
 from tests.helpers import csrf, sign_in
 from tests.watchover.builders import household
 
 TABLES = (Household, Person, Consent, StatusChange, WatchSettings, Assignment, Contact, ActivityItem, Activity,
-          Revisit, ConcernFlag, AuditEvent)
+          Revisit, Concern, AuditEvent)
 EXAMPLES = 25
 
 junk = st.one_of(
