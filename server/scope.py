@@ -13,6 +13,7 @@ deactivation takes effect at once.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, or_, select
@@ -165,59 +166,34 @@ async def _council_areas(session: AsyncSession, scope: Scope) -> set[int]:
 
 
 async def household_clause(session: AsyncSession, scope: Scope):  # noqa: ANN201
-    """A WHERE clause on Household selecting exactly what this scope may see."""
-    import datetime as dt
+    """A WHERE clause on Household selecting exactly what this scope may see.
 
-    from sqlalchemy import and_, false
-    from server.assignments.models import Assignment
-    from server.households.models import Household, Person
-
-    now = utcnow()
-    if not (scope.chief_child and "commissioner" in scope.roles):
-        # The common shapes are built once per person and reused: building SQLAlchemy expressions
-        # costs more than running them. The time is bound when the statement runs.
-        key = (scope.user_id, tuple(sorted(scope.coordinated)), scope.is_field)
-        clause = _CLAUSES.get(key)
-        if clause is None:
-            if len(_CLAUSES) > 5000:
-                _CLAUSES.clear()
-            clause = _CLAUSES[key] = _simple_clause(*key)
-        return clause
-    parts = []
-    if scope.coordinated:
-        parts.append(Household.municipality_id.in_(scope.coordinated))
-    if scope.is_field:
-        parts.append(Household.id.in_(
-            select(Assignment.household_id).where(
-                Assignment.user_id == scope.user_id, Assignment.valid_from <= now,
-                or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))))
-    if scope.organisations and "professional" in scope.roles:
-        from server.concerns.models import Concern
-
-        parts.append(Household.id.in_(select(Concern.household_id).where(
-            Concern.organisation_id.in_(scope.organisations), Concern.household_id.is_not(None))))
+    Clauses are built once per shape of scope and reused: building SQLAlchemy expressions costs
+    more than running them, and this is on nearly every request. The time is bound when the
+    statement runs; the child cut-off date is part of the key."""
+    child_areas: tuple[int, ...] = ()
     if scope.chief_child and "commissioner" in scope.roles:
-        areas = await _council_areas(session, scope)
-        if areas:
-            today = now.date()
-            cutoff = today.replace(year=today.year - CHILD_YEARS) if not (today.month == 2 and today.day == 29) \
-                else dt.date(today.year - CHILD_YEARS, 3, 1)
-            child = select(Person.household_id).where(
-                Person.household_id.is_not(None), Person.merged_into_id.is_(None), Person.deceased_on.is_(None),
-                or_(Person.birth_date > cutoff,
-                    and_(Person.birth_date.is_(None), Person.birth_year > today.year - CHILD_YEARS)))
-            parts.append(and_(Household.area_id.in_(areas), Household.id.in_(child)))
-    return or_(*parts) if parts else false()
+        child_areas = tuple(sorted(await _council_areas(session, scope)))
+    key = (scope.user_id, tuple(sorted(scope.coordinated)), scope.is_field,
+           tuple(sorted(scope.organisations)) if "professional" in scope.roles else (),
+           child_areas, utcnow().date() if child_areas else None)
+    clause = _CLAUSES.get(key)
+    if clause is None:
+        if len(_CLAUSES) > 5000:
+            _CLAUSES.clear()
+        clause = _CLAUSES[key] = _build_clause(*key)
+    return clause
 
 
 _CLAUSES: dict[tuple, object] = {}
 
 
-def _simple_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool):  # noqa: ANN202
-    from sqlalchemy import false
+def _build_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool, organisations: tuple[int, ...],
+                  child_areas: tuple[int, ...], today: dt.date | None):  # noqa: ANN202
+    from sqlalchemy import and_, false
 
     from server.assignments.models import Assignment
-    from server.households.models import Household
+    from server.households.models import Household, Person
 
     now = bindparam("scope_now", type_=UTCDateTime, callable_=utcnow)
     parts = []
@@ -228,6 +204,21 @@ def _simple_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool): 
             select(Assignment.household_id).where(
                 Assignment.user_id == user_id, Assignment.valid_from <= now,
                 or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))))
+    if organisations:
+        # Professionals: the households their organisation's concerns are about (the concerns issue).
+        from server.concerns.models import Concern
+
+        parts.append(Household.id.in_(select(Concern.household_id).where(
+            Concern.organisation_id.in_(organisations), Concern.household_id.is_not(None))))
+    if child_areas and today is not None:
+        # 主任児童委員: households with a child under 18 in their council's area.
+        cutoff = today.replace(year=today.year - CHILD_YEARS) if not (today.month == 2 and today.day == 29) \
+            else dt.date(today.year - CHILD_YEARS, 3, 1)
+        child = select(Person.household_id).where(
+            Person.household_id.is_not(None), Person.merged_into_id.is_(None), Person.deceased_on.is_(None),
+            or_(Person.birth_date > cutoff,
+                and_(Person.birth_date.is_(None), Person.birth_year > today.year - CHILD_YEARS)))
+        parts.append(and_(Household.area_id.in_(child_areas), Household.id.in_(child)))
     return or_(*parts) if parts else false()
 
 

@@ -459,7 +459,7 @@ async def log_gathering_contact(session: AsyncSession, *, actor: User, owner_rol
     await session.flush()
     data = ContactInput(household_id=household.id, client_id=client_id, method="salon", outcome=row.outcome,
                         flag_concern=flag_concern and row.outcome in URGENCY_FOR)
-    await _after_log(session, row, household, data, close_revisits=False)
+    await _after_log(session, actor, row, household, data, close_revisits=False)
     await record(session, action="contact.logged", actor_id=actor.id, municipality_id=household.municipality_id,
                  object_type="contact", object_id=row.id, ids=row.met_person_ids or None)
     return row, True

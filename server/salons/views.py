@@ -14,7 +14,7 @@ from server.db import utcnow
 from server.households.models import Household, Person
 from server.i18n import TOKYO
 from server.salons import followup
-from server.salons.access import organised_salon_ids, require_salon, require_session, runs
+from server.salons.access import live_organiser, organised_salon_ids, require_salon, require_session, runs
 from server.salons.attendance import noticed_of
 from server.salons.models import Attendance, Place, RosterMember, Salon, SalonOrganiser, SalonSession, Signup
 from server.scope import Scope, visible_households
@@ -50,7 +50,6 @@ class SalonPage:
 
 async def salon_page(session: AsyncSession, scope: Scope, salon_id: int) -> SalonPage:
     salon = await require_salon(session, scope, salon_id)
-    from server.salons.access import live_organiser
 
     now = utcnow()
     sessions = (await session.scalars(select(SalonSession).where(SalonSession.salon_id == salon.id)
@@ -193,14 +192,17 @@ async def session_notices(session: AsyncSession, actor: User, scope: Scope) -> l
     """Sessions cancelled or moved in the last 14 days that have not yet passed, for their
     organisers and for whoever signed residents up."""
     now = utcnow()
-    mine = await organised_salon_ids(session, scope)
+    # One query (this runs on every round): the person's salons as a subquery, not a prefetch.
+    mine = select(SalonOrganiser.salon_id).where(SalonOrganiser.user_id == scope.user_id, *live_organiser())
     signed = select(Signup.session_id).where(Signup.signed_up_by == actor.id, Signup.status != "cancelled")
-    rows = (await session.execute(select(SalonSession, Salon).join(Salon, Salon.id == SalonSession.salon_id).where(
-        SalonSession.changed_at >= now - dt.timedelta(days=14),
-        or_(SalonSession.ends_at > now, SalonSession.moved_from > now),
-        or_(SalonSession.salon_id.in_(mine or {0}), SalonSession.id.in_(signed)))
+    is_mine = SalonSession.salon_id.in_(mine)
+    rows = (await session.execute(
+        select(SalonSession, Salon, is_mine.label("mine")).join(Salon, Salon.id == SalonSession.salon_id).where(
+            SalonSession.changed_at >= now - dt.timedelta(days=14),
+            or_(SalonSession.ends_at > now, SalonSession.moved_from > now),
+            or_(is_mine, SalonSession.id.in_(signed)))
         .order_by(SalonSession.starts_at).limit(10))).all()
-    return [SessionNotice(s, salon, salon.id in mine) for s, salon in rows]
+    return [SessionNotice(s, salon, bool(m)) for s, salon, m in rows]
 
 
 if session_notices not in contact_views.ROUND_NOTICES:
