@@ -31,6 +31,7 @@ from server.assignments import routes as assignments_routes
 from server.contacts import routes as contacts_routes
 from server.households import crypto as households_crypto
 from server.households import routes as households_routes
+from server.offline import routes as offline_routes
 from server.rendering import remember_request, template_config
 from server.security import make_hook
 from server.users import routes as users_routes
@@ -48,6 +49,7 @@ ROUTE_GROUPS = [
     households_routes.ROUTES,  # /households, /persons, /search, /watch-settings (watch-over)
     assignments_routes.ROUTES,  # /households/{id}/assignments, /handover (watch-over)
     contacts_routes.ROUTES,  # /round, /contacts, /activity, /concern-flags (watch-over)
+    offline_routes.ROUTES,  # /manifest.webmanifest, /sw.js, /offline, /install, /sync (offline)
 ]
 
 

@@ -7,5 +7,6 @@ from server.audit import models as _audit  # noqa: F401
 from server.households import models as _households  # noqa: F401
 from server.assignments import models as _assignments  # noqa: F401
 from server.contacts import models as _contacts  # noqa: F401
+from server.offline import models as _offline  # noqa: F401
 
 metadata = Base.metadata

@@ -112,6 +112,7 @@ class Town:
     assignment: int = 0
     contact: int = 0
     activity: int = 0
+    sync_entry: int = 0  # a held offline entry (tests/offline/ids.py)
 
 
 # Each path parameter, read from a town. A new route with a new parameter name fails below until
@@ -129,6 +130,7 @@ PARAMS = {
     "contact_id": lambda town, path: town.contact,
     "activity_id": lambda town, path: town.activity,
     "purpose": lambda town, path: "watch",
+    "entry_id": lambda town, path: town.sync_entry,
 }
 # Parameters that do not belong to a municipality (tried once, not per city).
 UNSCOPED = {"token"}
@@ -178,6 +180,9 @@ async def towns(db, cast) -> SimpleNamespace:  # noqa: ANN001
     from tests.watchover.ids import add_watchover_ids
 
     await add_watchover_ids(db, cast, this, other)
+    from tests.offline.ids import add_offline_ids
+
+    await add_offline_ids(db, cast, this, other)
     await db.commit()
     assert None not in vars(this).values() and None not in vars(other).values()
     return SimpleNamespace(this=this, other=other)
