@@ -64,7 +64,7 @@ async def manifest(current: Current) -> Response:
 
 
 @get("/install", opt=PUBLIC)
-async def install_page(request: Request) -> Response:
+async def install_page(request: Request, current: Current) -> Response:
     return page(request, "offline/install.html", {})
 
 
@@ -85,13 +85,13 @@ async def service_worker() -> Response:
 
 
 @get("/offline", opt=PUBLIC)
-async def offline_page(request: Request) -> Response:
+async def offline_page(request: Request, current: Current) -> Response:
     """What the worker shows for a page it has no copy of. Holds nothing personal."""
     return page(request, "offline/offline.html", {})
 
 
 @get("/offline/round", opt=PUBLIC)
-async def offline_round(request: Request) -> Response:
+async def offline_round(request: Request, current: Current) -> Response:
     """The round's shell: no resident in it. The phone fills it from its encrypted bundle."""
     return page(request, "offline/round.html", {"methods": METHODS, "outcomes": OUTCOMES, "signs": SIGNS,
                                                 "L": contact_labels})
