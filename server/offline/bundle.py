@@ -39,5 +39,7 @@ async def round_bundle(session: AsyncSession, *, actor: User, scope: Scope,
     } for e in entries]
     await record(session, action="round.bundle_downloaded", actor_id=actor.id, municipality_id=actor.municipality_id,
                  object_type="round", ids=[p.id for e in entries for p in e.members] or None)
+    # expires_at: the 24-hour limit of a phone without passkey PRF; session_expires_at: the
+    # limit of a round kept under a passkey-derived key (never beyond the session).
     return {"user_id": actor.id, "made_at": now.isoformat(), "expires_at": expires.isoformat(),
-            "households": households}
+            "session_expires_at": (session_expires_at or expires).isoformat(), "households": households}

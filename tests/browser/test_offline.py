@@ -232,3 +232,35 @@ def test_an_expired_session_keeps_the_outbox_and_a_paused_household_lands_in_the
     assert item.count() == 1 and "この世帯の見守りは休止中になりました" in item.inner_text()
     axe_check(page)
     assert_no_sideways_scroll(page)
+
+
+def test_the_cached_round_opens_only_with_the_passkey_through_prf(live_server, browser_context, page):
+    from tests.browser.conftest import virtual_authenticator
+
+    seeded = seed(live_server, households=2)
+    start(live_server)
+    cdp, authenticator = virtual_authenticator(page)
+    sign_in_cookie(page, live_server, seeded["token"], seeded["cookie"])
+    page.goto(live_server.url + "/offline")
+    # A passkey with PRF on this phone (as the person's sign-in passkey would be).
+    prf = page.evaluate("""async () => {
+        const cred = await navigator.credentials.create({publicKey: {
+            rp: {id: "localhost", name: "Tsunagu"}, challenge: crypto.getRandomValues(new Uint8Array(32)),
+            user: {id: crypto.getRandomValues(new Uint8Array(16)), name: "comm", displayName: "comm"},
+            pubKeyCredParams: [{type: "public-key", alg: -7}, {type: "public-key", alg: -257}],
+            authenticatorSelection: {residentKey: "required", userVerification: "required"},
+            extensions: {prf: {}}}});
+        return cred.getClientExtensionResults().prf;
+    }""")
+    assert prf and prf.get("enabled") is True
+    ready_for_offline(page, live_server)
+    assert page.evaluate("document.documentElement.dataset.roundKept") == "prf"
+    browser_context.set_offline(True)
+    page.goto(live_server.url + "/round")
+    page.wait_for_function("() => document.documentElement.dataset.roundShown === '2'")
+    assert NAMES[0] in page.locator("#offline-round").inner_text()
+    # Without the passkey (another person holding the phone, no fingerprint) the round stays shut.
+    cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": authenticator})
+    page.goto(live_server.url + "/round")
+    page.locator("#offline-round-empty").wait_for(state="visible", timeout=30_000)
+    assert NAMES[0] not in page.content()

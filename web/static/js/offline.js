@@ -184,13 +184,61 @@ async function needSignIn() {
 }
 
 // --- the round bundle, encrypted at rest -----------------------------------------------------------
-async function bundleKey(create) {
-  let key = await getMeta("bundleKey");
-  if (!key && create) {
-    key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-    await setMeta("bundleKey", key);
+// With a passkey that has the PRF extension: an ECDH key pair for the round, its private half
+// wrapped with an AES key derived from the passkey's PRF output. A new bundle is sealed to the
+// public half without a touch; opening the round offline unwraps it with one touch (a locally
+// made challenge). Kept until the session's absolute limit. Without PRF: a device key, 24 hours.
+const PRF_SALT = enc.encode("tsunagu-round-v1");
+
+async function prfKey() {
+  if (!window.PublicKeyCredential || !PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable) return null;
+  if (!(await PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable())) return null;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 20000);
+  try {
+    const cred = await navigator.credentials.get({ signal: abort.signal, publicKey: {
+      challenge: crypto.getRandomValues(new Uint8Array(32)), rpId: cfg.rpId || location.hostname,
+      userVerification: "required", allowCredentials: [], timeout: 20000,
+      extensions: { prf: { eval: { first: PRF_SALT } } } } });
+    const prf = cred && cred.getClientExtensionResults().prf;
+    if (!prf || !prf.results || !prf.results.first) return null;
+    const hk = await crypto.subtle.importKey("raw", prf.results.first, "HKDF", false, ["deriveKey"]);
+    return await crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0),
+      info: enc.encode("tsunagu-round-key-v1") }, hk, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  } catch (err) {
+    return null;
+  } finally {
+    clearTimeout(timer);
   }
-  return key;
+}
+
+async function roundKey() {
+  const existing = await getMeta("roundKey");
+  if (existing) return existing;
+  let made = null;
+  const wrapKey = await prfKey();
+  if (wrapKey) {
+    const pair = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, wrapKey, await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+    made = { mode: "prf", pub: await crypto.subtle.exportKey("jwk", pair.publicKey), wrapped: { iv, ct } };
+  } else {
+    made = { mode: "device", key: await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]) };
+  }
+  await setMeta("roundKey", made);
+  return made;
+}
+
+const unb64u = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+async function openSealed(privateKey, envelope, aad) {
+  const epk = unb64u(envelope.epk);
+  const peer = await crypto.subtle.importKey("raw", epk, { name: "ECDH", namedCurve: "P-256" }, false, []);
+  const shared = await crypto.subtle.deriveBits({ name: "ECDH", public: peer }, privateKey, 256);
+  const hkdf = await crypto.subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
+  const aes = await crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: epk, info: enc.encode("tsunagu-outbox-v1") },
+    hkdf, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
+  return crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64u(envelope.iv), additionalData: enc.encode(aad) }, aes, unb64u(envelope.ct));
 }
 
 export async function saveBundle() {
@@ -198,23 +246,39 @@ export async function saveBundle() {
   if (!r.ok) return false;
   const text = await r.text();
   const meta = JSON.parse(text);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await bundleKey(true), enc.encode(text));
-  await setMeta("bundle", { iv, ct, user_id: meta.user_id, expires_at: meta.expires_at, count: meta.households.length });
-  return true;
+  const rk = await roundKey();
+  const stored = { mode: rk.mode, user_id: meta.user_id, count: meta.households.length };
+  if (rk.mode === "prf") {
+    stored.sealed = await seal({ kid: "round", jwk: rk.pub }, "bundle", "round", meta);
+    stored.expires_at = meta.session_expires_at || meta.expires_at;
+  } else {
+    stored.iv = crypto.getRandomValues(new Uint8Array(12));
+    stored.ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv: stored.iv }, rk.key, enc.encode(text));
+    stored.expires_at = meta.expires_at;  // 24 hours at most
+  }
+  await setMeta("bundle", stored);
+  return rk.mode;
 }
 
 export async function loadBundle() {
   const stored = await getMeta("bundle");
   if (!stored) return null;
   const key = await getMeta("syncKey");
-  if (new Date(stored.expires_at) <= new Date() || !key || stored.user_id !== key.user_id) {
+  const rk = await getMeta("roundKey");
+  if (new Date(stored.expires_at) <= new Date() || !key || !rk || stored.user_id !== key.user_id || rk.mode !== stored.mode) {
     await delMeta("bundle");
     return null;
   }
-  const aes = await bundleKey(false);
-  if (!aes) return null;
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: stored.iv }, aes, stored.ct);
+  let plain;
+  if (stored.mode === "prf") {
+    const unwrap = await prfKey();  // the same fingerprint or face as signing in
+    if (!unwrap) return null;
+    const pkcs8 = await crypto.subtle.decrypt({ name: "AES-GCM", iv: rk.wrapped.iv }, unwrap, rk.wrapped.ct);
+    const priv = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+    plain = await openSealed(priv, stored.sealed, "round|bundle|round");
+    return JSON.parse(new TextDecoder().decode(plain));
+  }
+  plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: stored.iv }, rk.key, stored.ct);
   return JSON.parse(new TextDecoder().decode(plain));
 }
 
@@ -307,8 +371,12 @@ window.tsunaguOffline = { enqueue, replay, refresh, loadBundle, pendingHousehold
   await refresh();
   if (signedIn && navigator.onLine) {
     await replay();
-    if (document.querySelector("ul.round") || location.pathname === "/round") await saveBundle().catch(() => {});
+    if (document.querySelector("ul.round") || location.pathname === "/round") {
+      document.documentElement.dataset.roundKept = String(await saveBundle().catch(() => false));
+    }
   }
+  const mode = await getMeta("roundKey").then((rk) => rk && rk.mode).catch(() => null);
+  for (const p of document.querySelectorAll("[data-round-mode]")) p.hidden = p.dataset.roundMode !== (mode || "device");
   document.documentElement.dataset.offlineReady = "1";
 })();
 
