@@ -133,7 +133,10 @@ async def _body(request: Request) -> dict:
 async def sync(request: Request, db: AsyncSession, current: Current) -> Response:
     scope = current.require_scope()
     entries = service.parse_batch(await _body(request))
-    results = await service.sync_batch(db, actor=current.user, scope=scope, entries=entries)
+    # Access ended (term over, every role grant expired) while entries waited: they are still
+    # taken, and all held for the coordinator's review.
+    results = await service.sync_batch(db, actor=current.user, scope=scope, entries=entries,
+                                       replay_only=not scope.roles)
     return _json({"results": results})
 
 

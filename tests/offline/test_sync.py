@@ -234,3 +234,48 @@ async def test_a_thousand_entries_with_duplicates_reordering_and_dropped_replies
     assert await count(db, Contact) == 1000
     assert await count(db, SyncEntry, SyncEntry.status == "stored") == 1000
     assert await count(db, AuditEvent, AuditEvent.action == "contact.logged") == 1000
+
+
+async def test_entries_from_a_person_whose_term_ended_are_taken_and_held_for_the_coordinator(
+        client, db, sessionmaker, settings, town):
+    from server.users.models import RoleGrant
+
+    h = await household(db, town)
+    await sign_in(client, sessionmaker, settings, town.comm)
+    phone = Phone(client)
+    await phone.fetch_key()
+    waiting = [phone.contact(h.id), phone.contact(h.id)]
+    for grant in (await db.scalars(select(RoleGrant).where(RoleGrant.user_id == town.comm.id))).all():
+        grant.valid_to = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)  # 30 November came
+    await db.commit()
+    assert (await client.get("/round")).status_code == 404  # nothing but /sync is reachable
+    r = await phone.send(waiting)
+    assert [(x["status"], x.get("reason")) for x in r.json()["results"]] == [("held", "access_ended")] * 2
+    assert await count(db, Contact) == 0
+    await sign_in(client, sessionmaker, settings, town.coord)
+    page = (await client.get("/sync/review")).text
+    assert page.count('id="held-') == 2 and "港町1-2-3" in page
+
+
+async def test_a_phone_whose_passkey_was_removed_as_lost_cannot_replay(client, db, sessionmaker, settings, town):
+    from server.auth import service as auth_service
+    from server.auth.models import Passkey
+    from server.auth.sessions import start_signed_in
+
+    h = await household(db, town)
+    lost = Passkey(user_id=town.comm.id, credential_id=b"lost-phone", public_key=b"pk", name="lost phone")
+    db.add(lost)
+    await db.commit()
+    async with sessionmaker() as s:
+        token, _ = await start_signed_in(s, settings, user=town.comm, old=None, passkey_id=lost.id)
+        await s.commit()
+    client.cookies.set(settings.session_cookie, token)
+    phone = Phone(client)
+    await phone.fetch_key()
+    entry = phone.contact(h.id)
+    # From another phone, the person removes the lost phone's passkey.
+    await auth_service.remove_passkey(db, actor=town.comm, passkey_id=lost.id)
+    await db.commit()
+    r = await phone.send([entry])
+    assert r.status_code == 401
+    assert await count(db, Contact) == 0 and await count(db, SyncEntry) == 0
