@@ -59,3 +59,45 @@ self.addEventListener("message", (event) => {
     event.waitUntil(caches.keys().then((names) => Promise.all(names.map((n) => caches.delete(n)))));
   }
 });
+
+// Background Sync (where the browser has it): the outbox replays even after the page is closed.
+// Entries are already sealed on the phone; the worker only carries them, and deletes each one
+// only once the server's answer names it (the same rule as js/offline.js).
+function idb(mode, fn) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open("tsunagu-offline", 1);
+    open.onupgradeneeded = () => { open.transaction.abort(); };  // nothing queued: no database yet
+    open.onerror = () => resolve(null);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction("outbox", mode);
+      const result = fn(tx.objectStore("outbox"));
+      tx.oncomplete = () => { db.close(); resolve(result.result !== undefined ? result.result : null); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    };
+  });
+}
+
+async function replayOutbox() {
+  const headers = { accept: "application/json", "x-tsunagu-background": "1" };
+  for (;;) {
+    const all = (await idb("readonly", (s) => s.getAll())) || [];
+    if (!all.length) return;
+    const key = await fetch("/sync/key", { headers, credentials: "same-origin", cache: "no-store" });
+    if (!key.ok) return;  // signed out: keep everything until the person signs in again
+    const { csrf, user_id } = await key.json();
+    const batch = all.filter((e) => e.user_id === user_id).slice(0, 50);
+    if (!batch.length) return;
+    const r = await fetch("/sync", { method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { ...headers, "content-type": "application/json", "x-csrftoken": csrf },
+      body: JSON.stringify({ entries: batch.map(({ client_id, kind, household_id, client_at, sealed }) =>
+        ({ client_id, kind, household_id, client_at, sealed })) }) });
+    if (!r.ok) throw new Error("sync " + r.status);  // the browser retries the sync event later
+    const answered = new Set((await r.json()).results.map((x) => x.client_id));
+    await idb("readwrite", (s) => { for (const e of batch) if (answered.has(e.client_id)) s.delete(e.seq); return {}; });
+  }
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "outbox") event.waitUntil(replayOutbox());
+});

@@ -93,6 +93,10 @@ export async function enqueue(kind, householdId, data, clientId = newClientId())
                   client_at: new Date().toISOString(), sealed: await seal(key, clientId, kind, data) };
   await run("outbox", "readwrite", (s) => req2p(s.add(entry)));
   await refresh(true);
+  // Background Sync where the browser has it: replayed by the worker even if the page is closed.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.ready.then((reg) => reg.sync && reg.sync.register("outbox")).catch(() => {});
+  }
   return entry;
 }
 
