@@ -16,6 +16,15 @@ const badge = document.getElementById("outbox-badge");
 const cfg = status ? status.dataset : {};
 const signedIn = cfg.signedIn === "1";
 
+// The badge's styles are only needed once this script runs: not render-blocking for every page.
+if (cfg.css && !document.querySelector("link[data-offline-css]")) {
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = cfg.css;
+  link.dataset.offlineCss = "";
+  document.head.append(link);
+}
+
 // --- IndexedDB --------------------------------------------------------------------------------
 function openDb() {
   return new Promise((resolve, reject) => {
