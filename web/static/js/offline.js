@@ -380,7 +380,9 @@ document.addEventListener("visibilitychange", () => { if (document.visibilitySta
 setInterval(() => { pendingCount().then((n) => { if (n) replay(); }); }, 30000);
 window.tsunaguOffline = { enqueue, replay, refresh, loadBundle, pendingHouseholds, newClientId };
 
-(async () => {
+// The round's first paint comes first: the outbox and the bundle wait for an idle moment.
+const afterPaint = (fn) => ("requestIdleCallback" in window ? requestIdleCallback(fn, { timeout: 1500 }) : setTimeout(fn, 0));
+afterPaint(async () => {
   await refresh();
   if (signedIn && navigator.onLine) {
     await replay();
@@ -391,7 +393,7 @@ window.tsunaguOffline = { enqueue, replay, refresh, loadBundle, pendingHousehold
   const mode = await getMeta("roundKey").then((rk) => rk && rk.mode).catch(() => null);
   for (const p of document.querySelectorAll("[data-round-mode]")) p.hidden = p.dataset.roundMode !== (mode || "device");
   document.documentElement.dataset.offlineReady = "1";
-})();
+});
 
 // The install page's button: Android's own install prompt, when the browser offers one.
 let installPrompt = null;
