@@ -1,8 +1,8 @@
 // Tsunagu's service worker, served from /sw.js (root scope) with its version and precache list
 // injected by server/offline/routes.py. A few dozen lines on purpose:
 // - precache the app shell (CSS, JS, htmx, icons, the offline page and the round's empty shell);
-// - page loads: network first with a short timeout, then the round's shell for /round and
-//   /home (filled on the phone from its encrypted bundle), then the offline page;
+// - page loads: network first (with a short timeout for /round and /home), then the round's
+//   shell for those (filled on the phone from its encrypted bundle), then the offline page;
 // - nothing personal is ever put in the Cache API: pages with residents stay no-store; the
 //   round's data lives only encrypted in IndexedDB (web/static/js/offline.js).
 const VERSION = "__VERSION__";
@@ -42,12 +42,16 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.mode !== "navigate") return;
+  const round = ROUND_PATHS.has(url.pathname);
   event.respondWith((async () => {
     try {
-      return await withTimeout(fetch(request), TIMEOUT_MS);
+      // The round falls back to its copy after a short wait (a stairwell's weak signal); any other
+      // page waits for the network and shows the offline page only when there is none, so a slow
+      // server never turns a sign-in or a form into the offline page.
+      return await (round ? withTimeout(fetch(request), TIMEOUT_MS) : fetch(request));
     } catch (err) {
       const cache = await caches.open(CACHE);
-      const fallback = ROUND_PATHS.has(url.pathname) ? "/offline/round" : "/offline";
+      const fallback = round ? "/offline/round" : "/offline";
       return (await cache.match(fallback)) || (await cache.match("/offline")) || Response.error();
     }
   })());
