@@ -231,6 +231,7 @@ def test_an_expired_session_keeps_the_outbox_and_a_paused_household_lands_in_the
 
     sign_in_cookie(page, live_server, live_server.run(sign_in_again), seeded["cookie"])
     page.goto(live_server.url + "/round")  # opening the app replays
+    page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'", timeout=20_000)
     page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '0'", timeout=20_000)
     assert counts(live_server) == {"contacts": 1, "distinct": 1, "flags": 0, "stored": 1, "held": 1}
     page.goto(live_server.url + "/sync/review")
