@@ -6,6 +6,7 @@ import sys
 
 BENCHES = {
     "watchover": "bench.watchover",  # 100,000-person city: round, household page, quick log vs bare insert
+    "offline": "bench.offline",  # bytes for the round page, precache and bundle; replay of 500 entries
 }
 
 

@@ -8,6 +8,7 @@ from server.households import models as _households  # noqa: F401
 from server.assignments import models as _assignments  # noqa: F401
 from server.contacts import models as _contacts  # noqa: F401
 from server.concerns import models as _concerns  # noqa: F401
+from server.offline import models as _offline  # noqa: F401
 
 metadata = Base.metadata
 from server.activity import models as _activity  # noqa: F401

@@ -120,7 +120,10 @@ async def signin_verify(request: Request, db: AsyncSession, current: Current, se
 @post("/signout", opt=PUBLIC)
 async def signout(db: AsyncSession, current: Current, settings: Settings) -> Redirect:
     await service.sign_out(db, actor=current.user, web_session=current.web_session)
-    return Redirect("/signin", status_code=303, cookies=[clear_cookie(settings)])
+    # The phone's copies go too (js/offline.js submits this only once its outbox is empty or
+    # the person chose to discard what was left).
+    return Redirect("/signin", status_code=303, cookies=[clear_cookie(settings)],
+                    headers={"Clear-Site-Data": '"cache", "storage"'})
 
 
 # --- invitations -----------------------------------------------------------------------------------

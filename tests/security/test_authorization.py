@@ -125,6 +125,7 @@ class Town:
     # Concerns (tests/concerns/ids.py): a concern about the household and a routing rule.
     concern: int = 0
     route: int = 0
+    sync_entry: int = 0  # a held offline entry (tests/offline/ids.py)
 
 
 # Each path parameter, read from a town. A new route with a new parameter name fails below until
@@ -152,6 +153,7 @@ PARAMS = {
     "join_token": lambda town, path: town.join_token,
     "concern_id": lambda town, path: town.concern,
     "route_id": lambda town, path: town.route,
+    "entry_id": lambda town, path: town.sync_entry,
 }
 # Parameters that do not belong to a municipality (tried once, not per city).
 UNSCOPED = {"token"}
@@ -207,6 +209,9 @@ async def towns(db, cast) -> SimpleNamespace:  # noqa: ANN001
     from tests.concerns.ids import add_concern_ids
 
     await add_concern_ids(db, cast, this, other)
+    from tests.offline.ids import add_offline_ids
+
+    await add_offline_ids(db, cast, this, other)
     await db.commit()
     assert None not in vars(this).values() and None not in vars(other).values()
     return SimpleNamespace(this=this, other=other)

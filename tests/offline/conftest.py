@@ -1,0 +1,17 @@
+"""Offline tests use the watch-over test town (tests/watchover/conftest.py)."""
+from __future__ import annotations
+
+import pytest
+
+from server.households import crypto
+from tests.watchover.conftest import make_town
+
+
+@pytest.fixture(autouse=True)
+def _data_key(settings):  # noqa: ANN001, ANN202
+    crypto.configure(settings.data_key)
+
+
+@pytest.fixture
+async def town(db):  # noqa: ANN001, ANN201
+    return await make_town(db)
