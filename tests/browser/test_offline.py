@@ -40,7 +40,8 @@ def seed(server, households: int = 5) -> dict:  # noqa: ANN001
 
 
 def counts(server) -> dict:  # noqa: ANN001
-    from server.contacts.models import ConcernFlag, Contact
+    from server.concerns.models import Concern
+    from server.contacts.models import Contact
     from server.offline.models import SyncEntry
 
     async def go(session):  # noqa: ANN001, ANN202
@@ -48,7 +49,7 @@ def counts(server) -> dict:  # noqa: ANN001
             return await session.scalar(select(func.count()).select_from(model).where(*where))
         return {"contacts": await n(Contact), "distinct": await session.scalar(
                     select(func.count(func.distinct(Contact.client_id)))),
-                "flags": await n(ConcernFlag), "stored": await n(SyncEntry, SyncEntry.status == "stored"),
+                "flags": await n(Concern), "stored": await n(SyncEntry, SyncEntry.status == "stored"),
                 "held": await n(SyncEntry, SyncEntry.status == "held")}
 
     return server.run(go)

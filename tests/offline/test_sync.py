@@ -7,7 +7,8 @@ import random
 from sqlalchemy import func, select
 
 from server.audit.models import AuditEvent
-from server.contacts.models import ConcernFlag, Contact
+from server.concerns.models import Concern
+from server.contacts.models import Contact
 from server.households import service as households
 from server.offline import keys
 from server.offline.models import SyncEntry, SyncKey
@@ -69,7 +70,7 @@ async def test_entries_replay_in_order_so_a_concern_finds_its_visit(client, db, 
     flag = phone.entry("concern_flag", h.id, {"contact_client_id": visit["client_id"]})
     r = await phone.send([visit, flag])
     assert [x["status"] for x in r.json()["results"]] == ["stored", "stored"]
-    stored = (await db.scalars(select(ConcernFlag))).one()
+    stored = (await db.scalars(select(Concern))).one()  # routed at once (server/concerns)
     assert stored.urgency == "soon" and stored.reporter_id == town.comm.id
 
 
