@@ -89,7 +89,8 @@ async function replayOutbox() {
     if (!all.length) return;
     const key = await fetch("/sync/key", { headers, credentials: "same-origin", cache: "no-store" });
     if (!key.ok) return;  // signed out: keep everything until the person signs in again
-    const { csrf, user_id } = await key.json();
+    const { csrf, user_id, signed_out } = await key.json();
+    if (signed_out) return;  // the same: keep everything until the person signs in again
     const batch = all.filter((e) => e.user_id === user_id).slice(0, 50);
     if (!batch.length) return;
     const r = await fetch("/sync", { method: "POST", credentials: "same-origin", cache: "no-store",

@@ -108,10 +108,15 @@ async def round_bundle(db: AsyncSession, current: Current) -> Response:
 
 # --- the outbox's endpoint --------------------------------------------------------------------------
 
-@get("/sync/key", opt=SIGNED_IN)
+@get("/sync/key", opt=PUBLIC)
 async def sync_key(request: Request, db: AsyncSession, current: Current) -> Response:
-    """The public key phones seal entries to, and a CSRF token for the replay (a cached page's may be stale)."""
-    current.require_user()
+    """The public key phones seal entries to, and a CSRF token for the replay (a cached page's may be stale).
+
+    Signed out, it answers 200 {"signed_out": true} rather than 401: the phone polls this in the
+    background, and a 401 would be logged as an error in the browser's console on every page
+    left open after its session ended (the phone keeps its outbox and asks to sign in)."""
+    if not current.signed_in:
+        return _json({"signed_out": True})
     key = await keys.current_key(db)
     from server.rendering import csrf_token
 

@@ -86,6 +86,7 @@ async function fetchKey() {
   if (r.status === 401 || r.status === 403) return { signedOut: true };
   if (!r.ok) throw new Error("key " + r.status);
   const key = await r.json();
+  if (key.signed_out) return { signedOut: true };
   await setMeta("syncKey", { kid: key.kid, jwk: key.jwk, user_id: key.user_id });
   return key;
 }
