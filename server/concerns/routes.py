@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.areas.models import Area
 from server.auth.sessions import Current
 from server.concerns import labels, queries, service
+from server.concerns import offline as _offline  # noqa: F401 - registers the `concern` outbox kind
 from server.concerns.models import CATEGORIES, TARGET_GROUPS, URGENCIES
 from server.concerns.transitions import reporter_status
 from server.errors import Invalid

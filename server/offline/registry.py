@@ -48,6 +48,7 @@ REASONS: dict[str, str] = {
     "access_ended": N_("Your access had ended when the entry arrived."),
     "contact_held": N_("The visit this concern belongs to is waiting for review."),
     "failed": N_("The entry could not be saved; the coordinator will look at it."),
+    "cancelled": N_("The salon session was cancelled."),
 }
 
 

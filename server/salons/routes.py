@@ -19,6 +19,7 @@ from server.i18n import TOKYO
 from server.rendering import page
 from server.salons import attendance as attendance_service
 from server.salons import followup, labels, reports, schedule, service, signups, views
+from server.salons import offline as _offline  # noqa: F401 - registers the salon outbox kinds
 from server.salons.access import require_salon
 from server.salons.models import (
     ATTENDANCE, AUDIENCES, FOLLOWUP_OUTCOMES, PLACE_KINDS, SALON_KINDS, SCHEDULE_KINDS, Place, SalonSession,

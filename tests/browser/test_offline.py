@@ -272,3 +272,70 @@ def test_the_cached_round_opens_only_with_the_passkey_through_prf(live_server, b
     page.goto(live_server.url + "/round")
     page.locator("#offline-round-empty").wait_for(state="visible", timeout=30_000)
     assert NAMES[0] not in page.content()
+
+
+def test_a_concern_and_an_attendance_tap_made_offline_arrive_exactly_once(live_server, browser_context, page):
+    def setup():  # noqa: ANN202
+        async def go(session):  # noqa: ANN001, ANN202
+            from server.auth.sessions import start_signed_in
+            from server.households import crypto
+            from server.households.models import Person
+            from tests.salons.builders import make_salon, on_roster, past_session
+            from tests.watchover.builders import household
+            from tests.watchover.conftest import make_town
+
+            settings = load(live_server.env)
+            crypto.configure(settings.data_key)
+            town = await make_town(session)
+            town.vol_same.locale = "ja"
+            h = await household(session, town, volunteers=("vol_same",), people=((NAMES[0], "ヤマダ ハナコ", 1940),))
+            person = (await session.scalars(select(Person).where(Person.household_id == h.id))).first()
+            salon = await make_salon(session, town)
+            await on_roster(session, town, salon, person.id)
+            sess = await past_session(session, town, salon, 0)
+            token, _ = await start_signed_in(session, settings, user=town.vol_same, old=None, passkey_id=None)
+            return {"household": h.id, "person": person.id, "session": sess.id, "token": token,
+                    "cookie": settings.session_cookie}
+        return live_server.run(go)
+
+    def arrived():  # noqa: ANN202
+        from server.concerns.models import Concern
+        from server.offline.models import SyncEntry
+        from server.salons.models import Attendance
+
+        async def go(session):  # noqa: ANN001, ANN202
+            concerns = (await session.scalars(select(Concern))).all()
+            taps = (await session.scalars(select(Attendance))).all()
+            stored = (await session.scalars(select(SyncEntry.kind).where(SyncEntry.status == "stored"))).all()
+            return {"concerns": [(c.household_id, c.urgency) for c in concerns],
+                    "taps": [(a.person_id, a.status) for a in taps], "stored": sorted(stored)}
+        return live_server.run(go)
+
+    seeded = setup()
+    start(live_server)
+    sign_in_cookie(page, live_server, seeded["token"], seeded["cookie"])
+    ready_for_offline(page, live_server)
+    # Both pages opened while there is signal, then the signal goes.
+    page.goto(live_server.url + f"/concerns/new?household_id={seeded['household']}")
+    page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
+    salon = browser_context.new_page()
+    salon.goto(live_server.url + f"/salons/sessions/{seeded['session']}")
+    salon.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
+    browser_context.set_offline(True)
+
+    page.locator("textarea[name=seen]").fill("足を引きずっていた")
+    page.locator("form[action='/concerns'] button[type=submit]").last.click()
+    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '1'")
+    tap = salon.locator(f"#p-{seeded['person']} button[data-tap=present]")
+    tap.click()
+    salon.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '2'")
+    assert tap.get_attribute("aria-pressed") == "true"
+    assert "足を引きずっていた" not in outbox_at_rest(salon)  # sealed
+    assert arrived() == {"concerns": [], "taps": [], "stored": []}
+
+    browser_context.set_offline(False)  # the online event replays
+    salon.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '0'", timeout=20_000)
+    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '0'", timeout=20_000)
+    salon.evaluate("() => window.tsunaguOffline.replay()")  # a further replay sends nothing again
+    assert arrived() == {"concerns": [(seeded["household"], "normal")], "taps": [(seeded["person"], "present")],
+                         "stored": ["attendance", "concern"]}

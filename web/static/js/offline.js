@@ -315,34 +315,104 @@ function contactData(form, householdId) {
   };
 }
 
-async function keepOffline(form) {
+// Each offline-capable form, by the path it posts to: the outbox kind and the entry's data. The
+// server applies each kind with the same service function as the page (server/offline/registry.py).
+const CONCERN = /^\/concerns$/;
+const ATTENDANCE = /^\/salons\/sessions\/(\d+)\/attendance$/;
+const WALK_IN = /^\/salons\/sessions\/(\d+)\/walk-ins$/;
+const SIGNUP = /^\/salons\/sessions\/(\d+)\/signups$/;
+const OFFLINE_FORMS = [QUICK, CONTACT, CONCERN, ATTENDANCE, WALK_IN, SIGNUP];
+const num = (v) => (v ? Number(v) || null : null);
+
+function formData(form, submitter) {
+  try {
+    return submitter ? new FormData(form, submitter) : new FormData(form);
+  } catch {
+    const f = new FormData(form);
+    if (submitter && submitter.name) f.set(submitter.name, submitter.value);
+    return f;
+  }
+}
+
+function outboxEntry(form, submitter) {
   const path = new URL(form.action, location.href).pathname;
-  const quick = path.match(QUICK);
-  const full = path.match(CONTACT);
-  if (!quick && !full) return false;
-  const householdId = Number((quick || full)[1]);
-  const clientId = new FormData(form).get("client_id") || newClientId();
-  const data = quick ? { household_id: householdId, method: "visit", outcome: "no_change" } : contactData(form, householdId);
-  await enqueue("contact", householdId, data, clientId);
-  if (full) location.assign("/round");
+  const f = formData(form, submitter);
+  const clientId = f.get("client_id") || newClientId();
+  let m;
+  if ((m = path.match(QUICK))) {
+    const hid = Number(m[1]);
+    return { kind: "contact", householdId: hid, clientId, data: { household_id: hid, method: "visit", outcome: "no_change" } };
+  }
+  if ((m = path.match(CONTACT))) {
+    const hid = Number(m[1]);
+    return { kind: "contact", householdId: hid, clientId, data: contactData(form, hid), then: "/round" };
+  }
+  if (CONCERN.test(path)) {
+    const hid = num(f.get("household_id"));
+    const data = { household_id: hid, area_id: num(f.get("area_id")), person_id: num(f.get("person_id")) };
+    for (const k of ["place", "target_group", "category", "urgency", "seen", "done"]) data[k] = f.get(k) || "";
+    return { kind: "concern", householdId: hid, clientId, data, once: true };
+  }
+  if ((m = path.match(ATTENDANCE))) {
+    // A tap is an upsert on the server: each tap is its own entry (tap, then change one's mind).
+    const data = { session_id: Number(m[1]), person_id: num(f.get("person_id")), status: f.get("status") || "" };
+    if (f.has("noticed")) data.noticed = f.get("noticed") || "";
+    return { kind: "attendance", householdId: null, clientId: newClientId(), data, tap: submitter };
+  }
+  if ((m = path.match(WALK_IN))) {
+    const data = { session_id: Number(m[1]), person_id: num(f.get("person_id")), name: f.get("name") || "", phone: f.get("phone") || "" };
+    return { kind: "walk_in", householdId: null, clientId, data, once: true };
+  }
+  if ((m = path.match(SIGNUP))) {
+    const data = { session_id: Number(m[1]), person_id: num(f.get("person_id")), needs_transport: !!f.get("needs_transport") };
+    return { kind: "signup", householdId: null, clientId, data, once: true };
+  }
+  return null;
+}
+
+async function keepOffline(form, submitter) {
+  const e = outboxEntry(form, submitter);
+  if (!e) return false;
+  if (form.dataset.queued === e.clientId) return true;  // the same form sent twice: one entry
+  await enqueue(e.kind, e.householdId, e.data, e.clientId);
+  if (e.then) { location.assign(e.then); return true; }
+  if (e.once) {
+    form.dataset.queued = e.clientId;
+    for (const b of form.querySelectorAll("button[type=submit], button:not([type])")) b.disabled = true;
+  }
+  if (e.tap) {  // show the tap as taken, as the server's answer would
+    for (const b of form.querySelectorAll("button[data-tap]")) {
+      const on = b === e.tap;
+      b.classList.toggle("primary", on);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    }
+    form.dataset.queued = "";
+  }
   return true;
 }
+
+const isOfflineForm = (form) => OFFLINE_FORMS.some((re) => re.test(new URL(form.action, location.href).pathname));
+
+// The button that sent a form (htmx's sendError does not say which).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("button[name]");
+  if (button && button.form) button.form.lastSubmitter = button;
+}, true);
 
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (form.matches("[action='/signout']")) { signOut(event); return; }
   if (navigator.onLine) return;
-  const path = new URL(form.action, location.href).pathname;
-  if (!QUICK.test(path) && !CONTACT.test(path)) return;
+  if (!isOfflineForm(form)) return;
   event.preventDefault();
   event.stopImmediatePropagation();
-  keepOffline(form).catch(() => { if (status) { status.textContent = cfg.failed; status.hidden = false; } });
+  keepOffline(form, event.submitter).catch(() => { if (status) { status.textContent = cfg.failed; status.hidden = false; } });
 }, true);
 
 // htmx requests that fail on the network (a connection that says it is up but is not).
 document.addEventListener("htmx:sendError", (event) => {
   const form = event.detail.elt && event.detail.elt.closest("form");
-  if (form) keepOffline(form).catch(() => {});
+  if (form && isOfflineForm(form)) keepOffline(form, form.lastSubmitter).catch(() => {});
 });
 
 // --- sign-out and switching person: wipe, but only once the outbox is empty ----------------------
