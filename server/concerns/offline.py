@@ -6,15 +6,8 @@ from __future__ import annotations
 
 from server.concerns import service
 from server.i18n import N_
-from server.offline.registry import Applied, SyncContext, register_kind
+from server.offline.registry import Applied, SyncContext, positive_id, register_kind
 
-
-def _int(value: object) -> int | None:
-    try:
-        number = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
 
 
 def _text(value: object, limit: int) -> str:
@@ -25,8 +18,8 @@ async def apply_concern(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
     d = ctx.data
     row, created = await service.raise_concern(
         session, actor=ctx.actor, scope=ctx.scope, client_id=ctx.client_id,
-        household_id=_int(d.get("household_id")), area_id=_int(d.get("area_id")),
-        person_id=_int(d.get("person_id")), place=_text(d.get("place"), 400),
+        household_id=positive_id(d.get("household_id")), area_id=positive_id(d.get("area_id")),
+        person_id=positive_id(d.get("person_id")), place=_text(d.get("place"), 400),
         target_group=_text(d.get("target_group"), 32), category=_text(d.get("category"), 32),
         urgency=_text(d.get("urgency"), 32), seen=_text(d.get("seen"), 2000), done=_text(d.get("done"), 2000))
     return Applied("concern", row.id, created, row.household_id, row.municipality_id)

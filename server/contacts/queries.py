@@ -109,15 +109,10 @@ async def round_page(session: AsyncSession, scope: Scope, *, offset: int = 0, li
     return shown, len(entries)
 
 
-async def timeline(session: AsyncSession, household_id: int, limit: int = 50) -> list[Contact]:
-    """Newest first; corrected and withdrawn entries stay (shown as such)."""
-    return list((await session.scalars(select(Contact).where(Contact.household_id == household_id)
-                                       .order_by(Contact.occurred_at.desc(), Contact.id.desc()).limit(limit))).all())
-
-
 async def timeline_with_details(session: AsyncSession, household_id: int, limit: int = 50
                                 ) -> tuple[list[Contact], dict[int, list], dict[int, object], dict[int, object]]:
-    """The timeline with each entry's activity items, the concern it raised, author and owner, in one
+    """The household's timeline, newest first (corrected and withdrawn entries stay, shown as
+    such), with each entry's activity items, the concern it raised, author and owner, in one
     query (one row per item): (contacts, items by contact, flag by contact, users by id)."""
     from sqlalchemy.orm import aliased
 

@@ -43,14 +43,13 @@ async def search(session: AsyncSession, scope: Scope, q: str, limit: int = 50) -
     return [Hit(h, people.get(h.id, [])) for h in households]
 
 
-async def members(session: AsyncSession, household_ids: list[int], *, include_all: bool = False) -> dict[int, list[Person]]:
-    """Members per household, kana order. Without include_all: living, unmerged members only."""
+async def members(session: AsyncSession, household_ids: list[int]) -> dict[int, list[Person]]:
+    """Living, unmerged members per household, kana order."""
     out: dict[int, list[Person]] = {}
     if not household_ids:
         return out
-    stmt = select(Person).where(Person.household_id.in_(household_ids), Person.merged_into_id.is_(None))
-    if not include_all:
-        stmt = stmt.where(Person.deceased_on.is_(None))
+    stmt = select(Person).where(Person.household_id.in_(household_ids), Person.merged_into_id.is_(None),
+                                Person.deceased_on.is_(None))
     for p in (await session.scalars(stmt.order_by(Person.kana_norm, Person.id))).all():
         out.setdefault(p.household_id, []).append(p)
     return out

@@ -95,3 +95,12 @@ def register_kind(name: str, apply: Adapter, *, label: str, never_held: bool = F
     if name in KINDS and KINDS[name].apply is not apply:
         raise ValueError(f"outbox kind {name!r} is already registered")
     KINDS[name] = Kind(name, apply, label, never_held)
+
+
+def positive_id(value: object) -> int | None:
+    """An id from an entry's decrypted data (any JSON value): a positive integer, else None."""
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None

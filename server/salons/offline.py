@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from server.errors import Invalid, NotFound
 from server.i18n import N_
-from server.offline.registry import Applied, Held, SyncContext, register_kind
+from server.offline.registry import Applied, Held, SyncContext, positive_id, register_kind
 from server.salons import attendance, signups
 from server.salons.models import Salon, SalonSession
 
 CANCELLED = "This session is cancelled."
 
-
-def _int(value: object) -> int | None:
-    try:
-        number = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
 
 
 def _held(exc: Invalid) -> Held:
@@ -34,13 +27,13 @@ async def _municipality(session, session_id: int) -> int | None:  # noqa: ANN001
 
 async def apply_attendance(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
     d = ctx.data
-    session_id = _int(d.get("session_id"))
+    session_id = positive_id(d.get("session_id"))
     if session_id is None:
         raise Held("invalid", {"session_id": N_("The session is missing.")})
     noticed = d.get("noticed")
     try:
         row = await attendance.record_attendance(
-            session, actor=ctx.actor, scope=ctx.scope, session_id=session_id, person_id=_int(d.get("person_id")),
+            session, actor=ctx.actor, scope=ctx.scope, session_id=session_id, person_id=positive_id(d.get("person_id")),
             status=str(d.get("status") or "")[:16], noticed=noticed[:600] if isinstance(noticed, str) else None,
             client_id=ctx.client_id)
     except NotFound:
@@ -52,12 +45,12 @@ async def apply_attendance(session, ctx: SyncContext) -> Applied:  # noqa: ANN00
 
 async def apply_walk_in(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
     d = ctx.data
-    session_id = _int(d.get("session_id"))
+    session_id = positive_id(d.get("session_id"))
     if session_id is None:
         raise Held("invalid", {"session_id": N_("The session is missing.")})
     try:
         row = await attendance.add_walk_in(
-            session, actor=ctx.actor, scope=ctx.scope, session_id=session_id, person_id=_int(d.get("person_id")),
+            session, actor=ctx.actor, scope=ctx.scope, session_id=session_id, person_id=positive_id(d.get("person_id")),
             name=str(d.get("name") or "")[:200], phone=str(d.get("phone") or "")[:40], client_id=ctx.client_id)
     except NotFound:
         raise Held("out_of_scope") from None
@@ -68,12 +61,12 @@ async def apply_walk_in(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
 
 async def apply_signup(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
     d = ctx.data
-    session_id = _int(d.get("session_id"))
+    session_id = positive_id(d.get("session_id"))
     if session_id is None:
         raise Held("invalid", {"session_id": N_("The session is missing.")})
     try:
         row, created = await signups.sign_up(
-            session, actor=ctx.actor, scope=ctx.scope, session_id=session_id, person_id=_int(d.get("person_id")),
+            session, actor=ctx.actor, scope=ctx.scope, session_id=session_id, person_id=positive_id(d.get("person_id")),
             client_id=ctx.client_id, needs_transport=bool(d.get("needs_transport")))
     except NotFound:
         raise Held("out_of_scope") from None
