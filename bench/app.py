@@ -7,6 +7,7 @@ from litestar import post
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.auth.sessions import Current
 from server.db import utcnow
 
 
@@ -15,9 +16,17 @@ async def bare_insert(db: AsyncSession) -> None:
     await db.execute(text("INSERT INTO bench_rows (at) VALUES (:at)"), {"at": utcnow().isoformat()})
 
 
+@post("/bench/signed", opt={"access": "signed_in"}, status_code=204)
+async def signed_insert(db: AsyncSession, current: Current) -> None:
+    """Diagnostics only (not the yardstick): the bare insert after resolving who is signed in."""
+    current.require_user()
+    await db.execute(text("INSERT INTO bench_rows (at) VALUES (:at)"), {"at": utcnow().isoformat()})
+
+
 def create_bench_app():  # noqa: ANN201
     from server.app import create_app
 
     app = create_app()
     app.register(bare_insert)
+    app.register(signed_insert)
     return app

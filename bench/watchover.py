@@ -7,11 +7,15 @@
 
 Targets (2-core machine): at most 10 queries per page, p95 at most 50 ms, the quick log at
 least a third of the bare insert's throughput. Usage: python -m bench watchover [--regen] [--pages-only]
+[--throughput-only]. Each throughput line also gives the server process's CPU per request (from
+/proc). Diagnostics: BENCH_KINDS=bare,signed,quick,... chooses the phases; `signed` is the bare
+insert behind sign-in resolution (POST /bench/signed), which separates who-is-asking from the log.
 """
 from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 import socket
 import statistics
 import subprocess
@@ -175,8 +179,8 @@ async def throughput(ids: dict) -> list[str]:
                 done = 0
                 stop = time.monotonic() + SECONDS
                 while done < PER_CLIENT and time.monotonic() < stop:
-                    if kind == "bare":
-                        r = await c.post("/bench/bare", headers={"x-csrftoken": csrf})
+                    if kind in ("bare", "signed"):
+                        r = await c.post(f"/bench/{kind}", headers={"x-csrftoken": csrf})
                         ok = r.status_code == 204
                     else:
                         r = await c.post(f"/round/{hid}/quick", data={"client_id": uuid.uuid4().hex,
@@ -187,14 +191,24 @@ async def throughput(ids: dict) -> list[str]:
                     done += 1
                 return done
 
-        results = {}
-        for kind in ("bare", "quick", "bare", "quick"):  # interleaved, the second pair counts
-            started = time.perf_counter()
+        def server_cpu() -> float:  # seconds of CPU the server process used so far (Linux)
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        results, cpu = {}, {}
+        for kind in tuple(os.environ.get("BENCH_KINDS", "bare,quick,bare,quick").split(",")):  # interleaved, the second pair counts
+            started, cpu0 = time.perf_counter(), server_cpu()
             total = sum(await asyncio.gather(*(one(t, h, kind) for t, h in clients)))
-            results[kind] = total / (time.perf_counter() - started)
+            wall = time.perf_counter() - started
+            results[kind] = total / wall
+            cpu[kind] = (server_cpu() - cpu0) / total * 1000, (server_cpu() - cpu0) / wall
+        if "signed" in results:  # diagnostics: BENCH_KINDS=signed,...
+            print(f"  signed-in bare insert {results['signed']:7.1f} req/s  (server CPU {cpu['signed'][0]:.2f} ms/request)")
         ratio = results["quick"] / results["bare"]
-        return [f"bare insert (same session dependency) {results['bare']:7.1f} req/s",
-                f"quick log 訪問・変わりなし             {results['quick']:7.1f} req/s",
+        return [f"bare insert (same session dependency) {results['bare']:7.1f} req/s"
+                f"  (server CPU {cpu['bare'][0]:.2f} ms/request, {cpu['bare'][1]:.0%} of a core)",
+                f"quick log 訪問・変わりなし             {results['quick']:7.1f} req/s"
+                f"  (server CPU {cpu['quick'][0]:.2f} ms/request, {cpu['quick'][1]:.0%} of a core)",
                 f"ratio quick/bare                      {ratio:7.2f}  (target >= 0.33)  "
                 f"[{CLIENTS} clients, up to {PER_CLIENT} requests or {SECONDS:.0f} s each]"]
     finally:

@@ -72,7 +72,10 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str, *, migrating: bool = False) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=5, max_overflow=5)
+        from server.sqlite_driver import dbapi
+
+        # module=: the one-hop aiosqlite adapter (see server/sqlite_driver.py).
+        engine = create_async_engine(url, module=dbapi(), connect_args={"timeout": 30}, pool_size=5, max_overflow=5)
         _sqlite_pragmas(engine, foreign_keys=not migrating)
     else:
         engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -124,7 +127,11 @@ async def end_read_phase(session: AsyncSession) -> None:
     """Close a read phase: the next statement opens a normal (write-locking) transaction."""
     if session.info.pop(READ_PHASE, False) and session.in_transaction():
         assert not (session.new or session.dirty or session.deleted), "a read phase wrote"
-        await session.commit()
+        raw = (await (await session.connection()).get_raw_connection()).dbapi_connection
+        if hasattr(raw, "write_from_next_statement"):  # the embedded driver (server/sqlite_driver.py)
+            raw.write_from_next_statement()
+        else:
+            await session.commit()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

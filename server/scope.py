@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Area
@@ -103,7 +103,27 @@ def live_grant(model, now):  # noqa: ANN001, ANN201
     return (model.valid_from <= now, or_(model.valid_to.is_(None), model.valid_to > now))
 
 
-async def build_scope(session: AsyncSession, user: User, *, grants: list[RoleGrant] | None = None) -> Scope:
+def reached_column(user_id, now, dialect: str):  # noqa: ANN001, ANN201
+    """The areas a person reaches as one JSON column ([[id, level, root], ...]), correlated to
+    `user_id`: the sign-in lookup carries it, so who is asking and where they may look come back
+    in a single statement. Same rule as _areas_reached: live area grants plus the municipalities
+    the person coordinates, each with everything under it."""
+    granted = select(AreaGrant.area_id).where(AreaGrant.user_id == user_id, *live_grant(AreaGrant, now))
+    coordinated = select(RoleGrant.municipality_id).where(
+        RoleGrant.user_id == user_id, RoleGrant.role == "coordinator", RoleGrant.municipality_id.is_not(None),
+        *live_grant(RoleGrant, now))
+    root = or_(Area.id.in_(granted), Area.id.in_(coordinated))
+    if dialect == "sqlite":
+        item, aggregate = func.json_array(Area.id, Area.level, root), func.json_group_array
+    else:
+        item, aggregate = func.json_build_array(Area.id, Area.level, root), func.json_agg
+    return (select(aggregate(item)).where(or_(_under(granted.scalar_subquery()),
+                                               _under(coordinated.scalar_subquery())))
+            .scalar_subquery())
+
+
+async def build_scope(session: AsyncSession, user: User, *, grants: list[RoleGrant] | None = None,
+                      reached: list | None = None) -> Scope:
     """At most two queries (the role grants, unless the caller loaded them with the session, then
     every area they reach): this runs on every signed-in request, so it is kept to the minimum."""
     now = utcnow()
@@ -131,11 +151,14 @@ async def build_scope(session: AsyncSession, user: User, *, grants: list[RoleGra
             scope.chaired_councils.add(g.organisation_id)
             scope.councils.add(g.organisation_id)
     # Granted areas are the live area grants plus the municipalities the person coordinates.
-    rows = (await session.execute(_AREAS_REACHED, {"user_id": user.id, "now": now,
-                                                   "coordinated": sorted(scope.coordinated) or [-1]})).all()
-    scope.areas = {r.id for r in rows}
+    if reached is None:
+        rows = [(r.id, r.level, r.root) for r in (await session.execute(_AREAS_REACHED, {
+            "user_id": user.id, "now": now, "coordinated": sorted(scope.coordinated) or [-1]})).all()]
+    else:  # already read with the session (see reached_column)
+        rows = [r for r in reached if r and r[0] is not None]
+    scope.areas = {r[0] for r in rows}
     if "prefecture_analyst" in scope.roles:
-        scope.analysed_prefectures = {r.id for r in rows if r.root and r.level == "prefecture"}
+        scope.analysed_prefectures = {r[0] for r in rows if r[2] and r[1] == "prefecture"}
     return scope
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from server.config import Settings
 from server.db import UTCDateTime, end_read_phase, utcnow
 from server.errors import NotSignedIn, StepUpRequired
 from server.i18n import negotiate, set_locale
-from server.scope import Scope, build_scope, live_grant
+from server.scope import Scope, build_scope, live_grant, reached_column
 from server.users.models import FIELD_ROLES, RoleGrant, User
 
 ANON_LIFETIME = dt.timedelta(hours=2)
@@ -142,13 +143,21 @@ def _expired(row: WebSession, now: dt.datetime) -> bool:
     return now >= row.absolute_expires_at or now - row.last_seen_at > dt.timedelta(seconds=row.idle_seconds)
 
 
-# Built once: expression building costs more than the query.
-_SESSION_USER_GRANTS = (
-    select(WebSession, User, RoleGrant).outerjoin(User, User.id == WebSession.user_id)
-    .outerjoin(RoleGrant, and_(RoleGrant.user_id == User.id,
-                               *live_grant(RoleGrant, bindparam("now", type_=UTCDateTime))))
-    .where(WebSession.id == bindparam("id"))
-)
+# Built once per dialect: expression building costs more than the query.
+_LOOKUP: dict[str, object] = {}
+
+
+def _session_user_grants(dialect: str):  # noqa: ANN202
+    stmt = _LOOKUP.get(dialect)
+    if stmt is None:
+        now = bindparam("now", type_=UTCDateTime)
+        stmt = _LOOKUP[dialect] = (
+            select(WebSession, User, RoleGrant, reached_column(WebSession.user_id, now, dialect))
+            .outerjoin(User, User.id == WebSession.user_id)
+            .outerjoin(RoleGrant, and_(RoleGrant.user_id == User.id, *live_grant(RoleGrant, now)))
+            .where(WebSession.id == bindparam("id"))
+        )
+    return stmt
 
 
 async def resolve(request: Request, session: AsyncSession, settings: Settings) -> Current:
@@ -159,19 +168,23 @@ async def resolve(request: Request, session: AsyncSession, settings: Settings) -
     end: WebSession | None = None
     touch = False
     grants: list[RoleGrant] = []
+    reached: list | None = None
     if token:
-        # The session, its person and their live role grants in one query (one row per grant):
-        # this runs on every request.
-        found = (await session.execute(_SESSION_USER_GRANTS, {"id": hash_token(token), "now": now})).all()
+        # The session, its person, their live role grants (one row per grant) and every area they
+        # reach (a JSON column), in one query: this runs on every request.
+        found = (await session.execute(_session_user_grants(session.bind.dialect.name),
+                                       {"id": hash_token(token), "now": now})).all()
         if found:
             row, user = found[0][0], found[0][1]
-            grants = [g for _s, _u, g in found if g is not None]
+            grants = [g for _s, _u, g, _r in found if g is not None]
+            reached = found[0][3]
+            reached = json.loads(reached) if isinstance(reached, str) else (reached or [])
             if _expired(row, now) or (row.user_id is not None and (user is None or user.status != "active")):
                 end, row, user = row, None, None
             elif user is not None and request.headers.get(BACKGROUND_HEADER) != "1" \
                     and now - row.last_seen_at >= TOUCH_EVERY:
                 touch = True
-    scope = await build_scope(session, user, grants=grants) if user is not None else None
+    scope = await build_scope(session, user, grants=grants, reached=reached) if user is not None else None
     # On SQLite everything above ran in a deferred (read) transaction, so requests do not queue
     # behind each other's writes just to learn who is asking; close it before the handler, whose
     # own transaction then takes the write lock up front (BEGIN IMMEDIATE, see server/db.py).

@@ -24,9 +24,11 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.assignments.service import holds_role
 from server.audit.actions import register
@@ -238,7 +240,7 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
     rules = rules or WatchSettings(municipality_id=household.municipality_id, **DEFAULT_SETTINGS)
     counts = owner_role == "commissioner" and data.method in rules.visit_methods and (
         data.method != "visit_absent" or rules.absent_counts)
-    row = Contact(municipality_id=household.municipality_id, household_id=household.id, author_id=actor.id,
+    values = dict(municipality_id=household.municipality_id, household_id=household.id, author_id=actor.id,
                   owner_id=owner_id, on_behalf_of_id=owner_id if owner_id != actor.id else None,
                   owner_role=owner_role, client_id=client_id, method=data.method, outcome=data.outcome,
                   signs=sorted(set(data.signs)), note_sealed=crypto.seal((data.note or "").strip(), "contacts.note"),
@@ -246,12 +248,10 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
                   counts_for_cadence=data.method != "salon" or rules.salon_counts_for_cadence, created_at=now)
     try:
         if session.bind.dialect.name == "sqlite":  # BEGIN IMMEDIATE already serialises writers
-            session.add(row)
-            await session.flush()
+            row = await _insert_contact(session, values)
         else:
             async with session.begin_nested():
-                session.add(row)
-                await session.flush()
+                row = await _insert_contact(session, values)
     except IntegrityError:
         found = await _existing(session, actor.id, client_id)
         if found is None:
@@ -262,6 +262,24 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
         await record(session, action="contact.logged", actor_id=actor.id, municipality_id=household.municipality_id,
                      object_type="contact", object_id=row.id, ids=met or None, on_behalf_of_id=row.on_behalf_of_id)
     return row, True
+
+
+_CONTACT_COLUMNS = tuple(c.key for c in Contact.__table__.c if c.key != "id")
+_INSERT_CONTACT = insert(Contact.__table__).returning(Contact.__table__.c.id)
+_SET_LAST_CONTACT = (update(Household.__table__).where(Household.__table__.c.id == bindparam("hid"))
+                     .values(last_contact_at=bindparam("at", type_=Household.__table__.c.last_contact_at.type)))
+
+
+async def _insert_contact(session: AsyncSession, values: dict) -> Contact:
+    """One INSERT ... RETURNING, then the row joins the session as a clean persistent object.
+    Why not session.add + flush: on the quick log the ORM's unit of work cost more than SQLite
+    did. Every column is given, so nothing on the object is left expired (no lazy load later)."""
+    full = {key: values.get(key) for key in _CONTACT_COLUMNS}
+    new_id = (await session.execute(_INSERT_CONTACT, full)).scalar_one()
+    row = Contact(id=new_id, **full)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
 
 
 async def _after_log(session: AsyncSession, actor: User, row: Contact, household: Household, data: ContactInput, *,
@@ -281,7 +299,9 @@ async def _after_log(session: AsyncSession, actor: User, row: Contact, household
 
         await raise_from_contact(session, actor=actor, contact=row, household=household, audit=audit)
     if row.counts_for_cadence and (household.last_contact_at is None or row.occurred_at > household.last_contact_at):
-        household.last_contact_at = row.occurred_at
+        # A Core UPDATE, and the loaded object told without marking it dirty (no flush needed).
+        await session.execute(_SET_LAST_CONTACT, {"hid": household.id, "at": row.occurred_at})
+        set_committed_value(household, "last_contact_at", row.occurred_at)
     await session.flush()
 
 

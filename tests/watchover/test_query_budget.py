@@ -1,7 +1,8 @@
 """The query budget of the pages a commissioner uses most (issue 3: at most 10 per page), and
 the SQLite transaction shape: who is asking is read without the write lock, which the handler
 takes only when it starts (so a slow phone's form body never holds other writers up).
-Counts statements at the engine (BEGIN/COMMIT are not queries)."""
+Counts statements at the engine (BEGIN/COMMIT are not queries); the transaction shape is read from
+what the SQLite driver actually sends (server/sqlite_driver.py adds its own COMMIT / BEGIN IMMEDIATE)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from server.sqlite_driver import trace
 from tests.helpers import csrf, sign_in
 from tests.watchover.builders import cid, household
 
@@ -56,7 +58,7 @@ async def test_sqlite_reads_who_is_asking_before_taking_the_write_lock(client, d
     await db.commit()
     await sign_in(client, sessionmaker, settings, town.comm)
     token = await csrf(client)
-    with statements() as seen:
+    with statements() as seen, trace() as sent:
         r = await client.post(f"/round/{h.id}/quick", data={"client_id": cid(), "_csrf_token": token},
                                   follow_redirects=False)
     assert r.status_code == 303
@@ -64,8 +66,9 @@ async def test_sqlite_reads_who_is_asking_before_taking_the_write_lock(client, d
         # PostgreSQL has no database-wide write lock: the request stays one transaction.
         assert not any(s.upper().startswith(("BEGIN", "COMMIT")) for s in seen), seen
         return
-    begins = [i for i, s in enumerate(seen) if s.upper().startswith("BEGIN")]
-    assert [seen[i] for i in begins] == ["BEGIN", "BEGIN IMMEDIATE"], seen
-    read, write = seen[begins[0] + 1:begins[1]], seen[begins[1] + 1:]
+    begins = [i for i, s in enumerate(sent) if s.upper().startswith("BEGIN")]
+    assert [sent[i] for i in begins] == ["BEGIN", "BEGIN IMMEDIATE"], sent
+    assert sent[begins[1] - 1] == "COMMIT", sent  # the read snapshot ends before the write lock is taken
+    read, write = sent[begins[0] + 1:begins[1]], sent[begins[1] + 1:]
     assert any("web_sessions" in s for s in read) and not any(s.startswith(("INSERT", "UPDATE")) for s in read)
     assert any(s.startswith("INSERT INTO contacts") for s in write)
