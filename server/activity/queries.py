@@ -18,7 +18,6 @@ from server.activity import compile as c
 from server.activity.models import ActivityMonth, Adjustment
 from server.areas.models import Area, Organisation
 from server.contacts.models import Activity, ActivityItem, Contact
-from server.db import utcnow
 from server.i18n import TOKYO
 from server.users.models import RoleGrant, User
 
@@ -123,11 +122,10 @@ class Member:
 
 async def commissioners(session: AsyncSession, year: int, month: int, *, council_id: int | None = None,
                         municipality_ids: list[int] | None = None) -> list[Member]:
-    """Commissioners whose grant overlaps the month or began since (a person appointed in the
-    app after the month ended still hands in that month's paper figures); one council each,
+    """Commissioners whose commissioner grant overlapped the month (Asia/Tokyo): someone appointed
+    after the month ended is not listed for it, nor counted as "not submitted"; one council each,
     the latest grant wins."""
-    start, _end = c.tokyo_bounds(year, month)
-    end = utcnow()
+    start, end = c.tokyo_bounds(year, month)
     q = select(RoleGrant.user_id, RoleGrant.municipality_id, RoleGrant.organisation_id, User.display_name).join(
         User, User.id == RoleGrant.user_id).where(
         RoleGrant.role == "commissioner", RoleGrant.valid_from < end,

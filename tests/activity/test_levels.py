@@ -205,3 +205,41 @@ async def test_a_bad_period_is_last_month_or_not_found_never_500(client, db, cas
     for path in ("/municipal-record", "/municipal-record/export"):
         r = await client.get(f"{path}?month={month}")
         assert r.status_code in (200, 404)
+
+
+async def test_a_commissioner_appointed_after_the_month_is_not_listed_for_it(client, db, cast, sessionmaker,
+                                                                            settings):
+    """Only commissioners whose commissioner grant overlapped the month are columns (and counted as
+    "not submitted"); someone appointed this month appears from this month on."""
+    from server.users.service import add_active_user
+
+    newcomer = await add_active_user(db, actor=cast.coordinator, display_name="新任 四郎", role="commissioner",
+                                     municipality_id=cast.city.id, area_ids=[cast.hood_a1.id],
+                                     organisation_id=cast.orgs.council_a.id)  # appointed now, after last month
+    await db.commit()
+    y, m = last_month()
+    chair_scope = await build_scope(db, cast.council_chair)
+    council = await service.table_for(db, scope=chair_scope, level="council", unit_id=None, months=[(y, m)])
+    assert newcomer.id not in {col.unit_id for col in council.columns}
+    assert {col.unit_id for col in council.columns} == {cast.commissioner.id, cast.chief_child.id,
+                                                         cast.council_chair.id}
+    city = await service.table_for(db, scope=await build_scope(db, cast.municipal_analyst), level="municipality",
+                                   unit_id=None, months=[(y, m)], no_council_label="所属なし")
+    council_col = next(col for col in city.columns if col.unit_id == cast.orgs.council_a.id)
+    assert council_col.expected == 3
+    today = service.today()
+    this_month = await service.table_for(db, scope=chair_scope, level="council", unit_id=None,
+                                         months=[(today.year, today.month)])
+    assert newcomer.id in {col.unit_id for col in this_month.columns}
+    await db.commit()
+    await sign_in(client, sessionmaker, settings, cast.council_chair)
+    page = await client.get(f"/council-record?month={period()}")
+    assert "新任 四郎" not in page.text and page.text.count('data-status="missing"') == 3
+    r = await post_form(client, "/council-record/remind", {"month": period(), "c": str(cast.orgs.council_a.id),
+                                                           "commissioner": str(newcomer.id)})
+    assert r.status_code == 404  # not a member in that month
+    r = await post_form(client, "/council-record/remind", {"month": period(), "c": str(cast.orgs.council_a.id)})
+    assert r.status_code == 303
+    reminded = set((await db.scalars(select(Reminder.commissioner_id))).all())
+    await db.commit()
+    assert newcomer.id not in reminded and len(reminded) == 3

@@ -10,13 +10,14 @@ def seed(server) -> dict:  # noqa: ANN001
     async def go(session):  # noqa: ANN001, ANN202
         from server.auth.sessions import start_signed_in
         from server.households import crypto
-        from tests.activity.builders import day_of_last_month, log, period, watched
+        from tests.activity.builders import appointed_long_ago, day_of_last_month, log, period, watched
         from tests.personas import build_cast
 
         settings = load(server.env)
         crypto.configure(settings.data_key)
         cast = await build_cast(session)
         await session.commit()
+        await appointed_long_ago(session)
         h = await watched(session, cast)
         await log(session, cast.commissioner, h, when=day_of_last_month(3), consults=[("elderly", "daily_support")])
         await log(session, cast.commissioner, h, when=day_of_last_month(11), method="exterior")
