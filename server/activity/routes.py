@@ -108,6 +108,7 @@ async def reminder_notice(db: AsyncSession, current: Current) -> Response:
 async def entries_page(request: Request, db: AsyncSession, current: Current, month: str | None = None,
                        item: str | None = None, of: str | None = None) -> Response:
     scope = current.require_scope()
+    scope.require(*ENTRIES["access"])
     year, mon = _month(month)
     ctx = await views.entries(db, actor=current.user, scope=scope, year=year, month=mon, item=item or "visits",
                               commissioner_id=integer(of, 1) if of else None)
@@ -119,7 +120,7 @@ async def behalf_page(request: Request, db: AsyncSession, current: Current, mont
                       of: str | None = None) -> Response:
     """A commissioner's month as seen by whoever entered figures for them (代理入力): every figure
     links to the entries behind it. Without `of`: everyone they entered for in that month."""
-    current.require_scope()
+    current.require_scope().require(*BEHALF["access"])
     year, mon = _month(month)
     ctx = await views.behalf_page(db, actor=current.user, year=year, month=mon,
                                   commissioner_id=integer(of, 1) if of else None)

@@ -376,9 +376,7 @@ async def compile_level(session: AsyncSession, *, actor: User, scope: Scope, lev
             "municipality": (await municipality_for(session, scope, unit_id)).id if level == "municipality" else None,
             "prefecture": (await prefecture_for(session, scope, unit_id)).id if level == "prefecture" else None}[level]
     row = Compilation(level=level, unit_id=unit, year=year, month=month, compiled_by=actor.id, compiled_at=utcnow(),
-                      figures={"total": table.total,
-                               "columns": [[col.unit_id, col.label, col.figures, col.submitted, col.expected]
-                                           for col in table.columns]})
+                      figures=queries.snapshot(table))
     session.add(row)
     await session.flush()
     await record(session, action="activity_record.compiled", actor_id=actor.id,
