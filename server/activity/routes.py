@@ -81,6 +81,23 @@ async def adjustment_create(request: Request, db: AsyncSession, current: Current
     return Redirect(f"/activity-record?month={year}-{month:02d}&adjusted=1#figures", status_code=303)
 
 
+@post("/activity-record/adjustments/withdraw", opt=COMMISSIONER)
+async def adjustment_withdraw(request: Request, db: AsyncSession, current: Current) -> Response:
+    scope = current.require_scope()
+    data = await form(request)
+    year, month = _month(text(data, "month", 10))
+    try:
+        async with db.begin_nested():
+            await service.withdraw_adjustment(db, actor=current.user, scope=scope,
+                                              adjustment_id=integer(text(data, "adjustment", 12), 1),
+                                              reason=text(data, "reason", 400))
+    except Invalid as exc:
+        fields = {("withdraw_reason" if k == "reason" else k): v for k, v in (exc.fields or {}).items()}
+        return await _month_page(request, db, current, year, month, fields,
+                                 {"withdraw": text(data, "adjustment", 12), "withdraw_reason": data.get("reason")}, 422)
+    return Redirect(f"/activity-record?month={year}-{month:02d}&withdrawn=1#adjustments", status_code=303)
+
+
 @post("/activity-record/submit", opt=COMMISSIONER)
 async def month_submit(request: Request, db: AsyncSession, current: Current) -> Response:
     scope = current.require_scope()
@@ -329,6 +346,6 @@ async def prefecture_export(db: AsyncSession, current: Current, month: str | Non
     return await _export(db, current, "prefecture", u, month, format)
 
 
-ROUTES = [month_page, reminder_notice, adjustment_create, month_submit, entries_page, behalf_page, council_page, council_remind, council_reopen,
+ROUTES = [month_page, reminder_notice, adjustment_create, adjustment_withdraw, month_submit, entries_page, behalf_page, council_page, council_remind, council_reopen,
           council_compile, proxy_form, proxy_create, council_export, municipal_page, municipal_compile,
           municipal_export, prefecture_page, prefecture_compile, prefecture_export]
