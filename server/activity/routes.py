@@ -213,7 +213,8 @@ async def _proxy_page(request: Request, db: AsyncSession, current: Current, coun
     if chosen is not None and column is None:
         raise NotFound()
     # Once the chair has entered figures for that month, each figure links to the entries behind it.
-    entered = column is not None and await views.entered_for(db, current.user.id, column.unit_id, year, month)
+    entered = column is not None and (column.unit_id == current.user.id  # the chair's own month
+                                      or await views.entered_for(db, current.user.id, column.unit_id, year, month))
     return page(request, "activity/proxy.html", {
         **ctx, **_common(), "chosen": column, "errors": errors or {}, "values": values or {},
         "chosen_row": ctx["months"].get(column.unit_id) if column else None,

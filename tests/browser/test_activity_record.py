@@ -58,3 +58,29 @@ def test_a_commissioner_submits_last_month_and_the_chair_sees_it_submitted(live_
     axe_check(page)
     assert_no_sideways_scroll(page)
     assert page.js_errors == []
+
+
+def test_the_chair_enters_a_paper_booklet_and_follows_a_figure_to_what_they_entered(live_server, page):
+    seeded = seed(live_server)
+    start(live_server)
+    as_user(page, live_server, seeded, "council_chair")
+    page.goto(live_server.url + f"/council-record?month={seeded['period']}")
+    row = page.locator('li.member[data-status="missing"]').first
+    row.locator('a[href*="/council-record/proxy"]').click()
+    page.wait_for_url("**/council-record/proxy?**")
+    page.fill("#f-visits", "5")
+    page.fill("#f-days", "2")
+    page.locator('form[action="/council-record/proxy"] button[type="submit"]').click()
+    page.wait_for_url("**/council-record?**done=1**")
+    page.get_by_role("link", name="入力した数字を見る").click()
+    page.wait_for_url("**/council-record/proxy?**")
+    links = page.locator('#figures a[href^="/activity-record/entries"]')
+    assert links.count() == 2  # the two figures entered: visits and days
+    axe_check(page)
+    assert_no_sideways_scroll(page)
+    page.locator('#figures a[href*="item=visits"]').click()
+    page.wait_for_url("**/activity-record/entries?**")
+    assert "+5" in page.inner_text("#adjustments")
+    axe_check(page)
+    assert_no_sideways_scroll(page)
+    assert page.js_errors == []
