@@ -24,6 +24,7 @@ from server.contacts.models import Activity, ActivityItem, Contact
 from server.db import utcnow
 from server.households.models import Household
 from server.i18n import TOKYO
+from server.users.models import RoleGrant
 
 # FY2015 national shares (per 100) of 内容 and 分野.
 CONTENT_WEIGHTS = {"daily_support": 25, "other": 25, "child_community": 9, "home_welfare": 8, "health": 7,
@@ -49,6 +50,11 @@ async def seed_activity(session, town, rng: random.Random) -> None:  # noqa: ANN
     commissioners = [town.people["民生委員"], town.people["民児協会長"], town.people["主任児童委員"], *town.members]
     commissioners = list({u.id: u for u in commissioners}.values())
     ids = [u.id for u in commissioners]
+    # The demo town's commissioners have served for years: their commissioner grants start before
+    # the seeded months (a month lists only commissioners whose grant overlapped it).
+    served_since = c.tokyo_bounds(*c.previous(*months[0]))[0]
+    await session.execute(update(RoleGrant).where(RoleGrant.user_id.in_(ids), RoleGrant.role == "commissioner",
+                                                  RoleGrant.valid_from > served_since).values(valid_from=served_since))
     homes: dict[int, list[tuple[int, int]]] = {i: [] for i in ids}
     for user_id, household_id, municipality_id in (await session.execute(
             select(Assignment.user_id, Household.id, Household.municipality_id)

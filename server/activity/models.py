@@ -6,7 +6,8 @@ Invariants:
   (reopened by the council chair) ...; a submitted month refuses contacts, activities and
   adjustments dated in it;
 - an adjustment is a row with a reason, never an overwritten figure; the figures are always
-  compiled from what was logged plus the adjustments;
+  compiled from what was logged plus the adjustments; withdrawing one adds a row with the opposite
+  delta and a reason (withdraws_id, at most one per adjustment), never deletes it;
 - every submission is kept (activity_submissions) with its snapshot; a reopening stamps the
   submission it undoes (who, when, why) and never deletes it;
 - a compilation (council, municipality, prefecture) is a dated snapshot of the figures seen then.
@@ -59,6 +60,11 @@ class Adjustment(Base):
     proxy: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A withdrawal: the opposite delta of the adjustment it withdraws, with its own reason. At most
+    # one per adjustment (UNIQUE); the withdrawn row is kept as it was.
+    withdraws_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity_adjustments.id", name="fk_activity_adjustments_withdraws_id"),
+        unique=True)
 
 
 class Submission(Base):

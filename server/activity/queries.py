@@ -15,10 +15,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.activity import compile as c
-from server.activity.models import ActivityMonth, Adjustment
+from server.activity.models import ActivityMonth, Adjustment, Compilation
 from server.areas.models import Area, Organisation
 from server.contacts.models import Activity, ActivityItem, Contact
-from server.db import utcnow
 from server.i18n import TOKYO
 from server.users.models import RoleGrant, User
 
@@ -123,11 +122,10 @@ class Member:
 
 async def commissioners(session: AsyncSession, year: int, month: int, *, council_id: int | None = None,
                         municipality_ids: list[int] | None = None) -> list[Member]:
-    """Commissioners whose grant overlaps the month or began since (a person appointed in the
-    app after the month ended still hands in that month's paper figures); one council each,
+    """Commissioners whose commissioner grant overlapped the month (Asia/Tokyo): someone appointed
+    after the month ended is not listed for it, nor counted as "not submitted"; one council each,
     the latest grant wins."""
-    start, _end = c.tokyo_bounds(year, month)
-    end = utcnow()
+    start, end = c.tokyo_bounds(year, month)
     q = select(RoleGrant.user_id, RoleGrant.municipality_id, RoleGrant.organisation_id, User.display_name).join(
         User, User.id == RoleGrant.user_id).where(
         RoleGrant.role == "commissioner", RoleGrant.valid_from < end,
@@ -164,6 +162,7 @@ class Column:
     submitted: int = 0   # commissioners who submitted (every month of a fiscal year counted)
     expected: int = 0
     proxy: bool = False
+    compiled_at: dt.datetime | None = None  # read from the unit's compilation snapshot (prefecture level)
 
 
 @dataclass
@@ -221,18 +220,50 @@ async def municipality_table(session: AsyncSession, municipality: Area, months: 
     return table
 
 
+def snapshot(table: Table) -> dict:
+    """A level's "compilation done" snapshot: its total and its columns as they stand."""
+    return {"total": table.total, "columns": [[col.unit_id, col.label, col.figures, col.submitted, col.expected]
+                                              for col in table.columns]}
+
+
+async def compilations(session: AsyncSession, level: str, unit_ids: list[int], year: int, month: int
+                       ) -> dict[int, Compilation]:
+    """The latest compilation snapshot of each unit for the month (units never compiled are absent)."""
+    found: dict[int, Compilation] = {}
+    for ids in _chunks(sorted(unit_ids)):
+        if ids:
+            for row in (await session.scalars(select(Compilation).where(
+                    Compilation.level == level, Compilation.unit_id.in_(ids), Compilation.year == year,
+                    Compilation.month == month).order_by(Compilation.id))).all():
+                found[row.unit_id] = row
+    return found
+
+
 async def prefecture_table(session: AsyncSession, prefecture: Area, months: list[tuple[int, int]]) -> Table:
-    """Columns per municipality of the prefecture."""
+    """Columns per municipality of the prefecture. A municipality that marked its compilation of
+    the month done is read from its latest snapshot (the figures it signed off); the others are
+    compiled live from their commissioners' months."""
     cities = list((await session.scalars(select(Area).where(
         Area.parent_id == prefecture.id, Area.level == "municipality").order_by(Area.code, Area.name))).all())
-    members = await commissioners(session, *months[-1], municipality_ids=[a.id for a in cities])
-    cols = await _member_columns(session, members, months)
     table = Table("prefecture", prefecture.name, months)
-    for city in cities:
-        group = [m for m in members if m.municipality_id == city.id]
-        table.columns.append(Column(city.name, c.add(*[cols[m.user_id].figures for m in group]), city.id,
-                                    sum(cols[m.user_id].submitted for m in group),
-                                    sum(cols[m.user_id].expected for m in group)))
+    table.columns = [Column(city.name, c.empty(), city.id) for city in cities]
+    for year, month in months:
+        snaps = await compilations(session, "municipality", [city.id for city in cities], year, month)
+        live = [city.id for city in cities if city.id not in snaps]
+        members = await commissioners(session, year, month, municipality_ids=live) if live else []
+        cols = await _member_columns(session, members, [(year, month)]) if members else {}
+        for col in table.columns:
+            snap = snaps.get(col.unit_id)
+            if snap is not None:
+                col.figures = c.add(col.figures, c.normalised(snap.figures.get("total")))
+                col.submitted += sum(int(x[3]) for x in snap.figures.get("columns", []))
+                col.expected += sum(int(x[4]) for x in snap.figures.get("columns", []))
+                col.compiled_at = snap.compiled_at
+                continue
+            group = [m for m in members if m.municipality_id == col.unit_id]
+            col.figures = c.add(col.figures, *[cols[m.user_id].figures for m in group])
+            col.submitted += sum(cols[m.user_id].submitted for m in group)
+            col.expected += sum(cols[m.user_id].expected for m in group)
     return table
 
 

@@ -20,7 +20,8 @@ from server.i18n import _
 from server.rendering import page
 
 COMMISSIONER = {"access": ("commissioner",)}
-ENTRIES = {"access": ("commissioner", "coordinator")}
+ENTRIES = {"access": ("commissioner", "coordinator", "council_chair")}
+BEHALF = {"access": ("coordinator", "council_chair")}
 CHAIR = {"access": ("council_chair",)}
 MUNICIPAL = {"access": ("coordinator", "municipal_analyst")}
 PREFECTURE = {"access": ("prefecture_analyst",)}
@@ -80,6 +81,23 @@ async def adjustment_create(request: Request, db: AsyncSession, current: Current
     return Redirect(f"/activity-record?month={year}-{month:02d}&adjusted=1#figures", status_code=303)
 
 
+@post("/activity-record/adjustments/withdraw", opt=COMMISSIONER)
+async def adjustment_withdraw(request: Request, db: AsyncSession, current: Current) -> Response:
+    scope = current.require_scope()
+    data = await form(request)
+    year, month = _month(text(data, "month", 10))
+    try:
+        async with db.begin_nested():
+            await service.withdraw_adjustment(db, actor=current.user, scope=scope,
+                                              adjustment_id=integer(text(data, "adjustment", 12), 1),
+                                              reason=text(data, "reason", 400))
+    except Invalid as exc:
+        fields = {("withdraw_reason" if k == "reason" else k): v for k, v in (exc.fields or {}).items()}
+        return await _month_page(request, db, current, year, month, fields,
+                                 {"withdraw": text(data, "adjustment", 12), "withdraw_reason": data.get("reason")}, 422)
+    return Redirect(f"/activity-record?month={year}-{month:02d}&withdrawn=1#adjustments", status_code=303)
+
+
 @post("/activity-record/submit", opt=COMMISSIONER)
 async def month_submit(request: Request, db: AsyncSession, current: Current) -> Response:
     scope = current.require_scope()
@@ -107,10 +125,23 @@ async def reminder_notice(db: AsyncSession, current: Current) -> Response:
 async def entries_page(request: Request, db: AsyncSession, current: Current, month: str | None = None,
                        item: str | None = None, of: str | None = None) -> Response:
     scope = current.require_scope()
+    scope.require(*ENTRIES["access"])
     year, mon = _month(month)
     ctx = await views.entries(db, actor=current.user, scope=scope, year=year, month=mon, item=item or "visits",
                               commissioner_id=integer(of, 1) if of else None)
     return page(request, "activity/entries.html", {**ctx, **_common()})
+
+
+@get("/activity-record/behalf", opt=BEHALF)
+async def behalf_page(request: Request, db: AsyncSession, current: Current, month: str | None = None,
+                      of: str | None = None) -> Response:
+    """A commissioner's month as seen by whoever entered figures for them (代理入力): every figure
+    links to the entries behind it. Without `of`: everyone they entered for in that month."""
+    current.require_scope().require(*BEHALF["access"])
+    year, mon = _month(month)
+    ctx = await views.behalf_page(db, actor=current.user, year=year, month=mon,
+                                  commissioner_id=integer(of, 1) if of else None)
+    return page(request, "activity/behalf.html", {**ctx, **_common()})
 
 
 # --- the council chair ---------------------------------------------------------------------------------
@@ -181,8 +212,13 @@ async def _proxy_page(request: Request, db: AsyncSession, current: Current, coun
     column = next((col for col in ctx["table"].columns if col.unit_id == chosen), None)
     if chosen is not None and column is None:
         raise NotFound()
-    return page(request, "activity/proxy.html", {**ctx, **_common(), "chosen": column, "errors": errors or {},
-                                                 "values": values or {}}, status=status)
+    # Once the chair has entered figures for that month, each figure links to the entries behind it.
+    entered = column is not None and (column.unit_id == current.user.id  # the chair's own month
+                                      or await views.entered_for(db, current.user.id, column.unit_id, year, month))
+    return page(request, "activity/proxy.html", {
+        **ctx, **_common(), "chosen": column, "errors": errors or {}, "values": values or {},
+        "chosen_row": ctx["months"].get(column.unit_id) if column else None,
+        "link": views.entries_link(year, month, column.unit_id) if entered else None}, status=status)
 
 
 @get("/council-record/proxy", opt=CHAIR)
@@ -311,6 +347,6 @@ async def prefecture_export(db: AsyncSession, current: Current, month: str | Non
     return await _export(db, current, "prefecture", u, month, format)
 
 
-ROUTES = [month_page, reminder_notice, adjustment_create, month_submit, entries_page, council_page, council_remind, council_reopen,
+ROUTES = [month_page, reminder_notice, adjustment_create, adjustment_withdraw, month_submit, entries_page, behalf_page, council_page, council_remind, council_reopen,
           council_compile, proxy_form, proxy_create, council_export, municipal_page, municipal_compile,
           municipal_export, prefecture_page, prefecture_compile, prefecture_export]

@@ -38,6 +38,7 @@ from server.users.models import User
 
 register({
     "activity_record.adjusted": N_("Activity record adjusted"),
+    "activity_record.adjustment_withdrawn": N_("Activity record adjustment withdrawn"),
     "activity_record.submitted": N_("Activity record submitted"),
     "activity_record.reopened": N_("Activity record reopened by the council chair"),
     "activity_record.entered_for": N_("Activity record entered on a commissioner's behalf"),
@@ -159,6 +160,53 @@ async def add_adjustment(session: AsyncSession, *, actor: User, scope: Scope, ye
     await record(session, action="activity_record.adjusted", actor_id=actor.id, municipality_id=row.municipality_id,
                  object_type="activity_month", object_id=row.id, ids=[adj.id])
     return adj
+
+
+async def withdraw_adjustment(session: AsyncSession, *, actor: User, scope: Scope, adjustment_id: int | None,
+                              reason: str) -> Adjustment:
+    """The commissioner withdraws one of their adjustments: a new row with the opposite delta and a
+    reason, pointing at the one it withdraws (which is kept). Not the chair's 代理入力 rows, not a
+    withdrawal, not twice (UNIQUE withdraws_id), not in a submitted month. Anything else: 404."""
+    _require_commissioner(scope)
+    original = await session.get(Adjustment, adjustment_id) if adjustment_id else None
+    row = await session.get(ActivityMonth, original.month_id) if original is not None else None
+    if original is None or row is None or row.commissioner_id != actor.id or original.author_id != actor.id \
+            or original.proxy or original.withdraws_id is not None:
+        raise NotFound()
+    check_period(row.year, row.month)
+    errors: dict[str, str] = {}
+    reason = _check_reason(reason, errors)
+    if errors:
+        raise Invalid(fields=errors)
+    if row.status == "submitted":
+        raise Invalid(fields={"month": N_("That month's activity record is already submitted.")})
+    taken = await session.scalar(select(Adjustment.id).where(Adjustment.withdraws_id == original.id))
+    if taken is not None:
+        raise Invalid(fields={"adjustment": N_("This adjustment is already withdrawn.")})
+    undo = c.AdjustmentRow(original.item, -original.delta, original.content)
+    figures = (await queries.live_figures(session, [actor.id], row.year, row.month, {actor.id: row}))[actor.id]
+    after = c.apply(figures, [undo])
+    if any(after[k] < 0 for k in (original.item, original.content) if k):
+        raise Invalid(fields={"adjustment": N_("A figure cannot go below zero.")})
+    if after["days"] > calendar.monthrange(row.year, row.month)[1]:
+        raise Invalid(fields={"adjustment": N_("There are not that many days in the month.")})
+    withdrawal = Adjustment(month_id=row.id, item=original.item, content=original.content, delta=-original.delta,
+                            reason=reason, author_id=actor.id, withdraws_id=original.id)
+    try:
+        async with session.begin_nested():
+            session.add(withdrawal)
+            await session.flush()
+    except IntegrityError:  # withdrawn at the same moment from another phone
+        raise Invalid(fields={"adjustment": N_("This adjustment is already withdrawn.")}) from None
+    # The month may have been submitted meanwhile: a submission takes the row's status first.
+    locked = await session.execute(update(ActivityMonth).where(
+        ActivityMonth.id == row.id, ActivityMonth.status == "open").values(status="open"))
+    if locked.rowcount != 1:
+        raise Invalid(fields={"month": N_("That month's activity record is already submitted.")})
+    await record(session, action="activity_record.adjustment_withdrawn", actor_id=actor.id,
+                 municipality_id=row.municipality_id, object_type="activity_month", object_id=row.id,
+                 ids=[original.id, withdrawal.id])
+    return withdrawal
 
 
 async def _submit(session: AsyncSession, row: ActivityMonth, figures: dict[str, int], by: User, proxy: bool) -> None:
@@ -376,9 +424,7 @@ async def compile_level(session: AsyncSession, *, actor: User, scope: Scope, lev
             "municipality": (await municipality_for(session, scope, unit_id)).id if level == "municipality" else None,
             "prefecture": (await prefecture_for(session, scope, unit_id)).id if level == "prefecture" else None}[level]
     row = Compilation(level=level, unit_id=unit, year=year, month=month, compiled_by=actor.id, compiled_at=utcnow(),
-                      figures={"total": table.total,
-                               "columns": [[col.unit_id, col.label, col.figures, col.submitted, col.expected]
-                                           for col in table.columns]})
+                      figures=queries.snapshot(table))
     session.add(row)
     await session.flush()
     await record(session, action="activity_record.compiled", actor_id=actor.id,

@@ -73,27 +73,85 @@ async def months_status(session: AsyncSession, *, actor: User) -> dict[tuple[int
 ENTRY_ITEMS = set(c.KEYS) | {"consult"}
 
 
+def _month_span(year: int, month: int) -> tuple[dt.datetime, dt.datetime, dt.date, dt.date]:
+    start, end = c.tokyo_bounds(year, month)
+    return start, end, dt.date(year, month, 1), (end.astimezone(TOKYO) - dt.timedelta(days=1)).date()
+
+
+async def entered_for(session: AsyncSession, actor_id: int, commissioner_id: int, year: int, month: int) -> bool:
+    """Whether `actor_id` entered figures of that commissioner's month on their behalf: a contact or
+    an activity entry dated in it (代理入力 by a coordinator), or an adjustment to it (the chair's
+    代理入力 of a paper booklet). Only these people, and the commissioner, see the entries behind
+    that month's figures."""
+    if actor_id == commissioner_id:
+        return False
+    start, end, first, last = _month_span(year, month)
+    hit = await session.scalar(select(Contact.id).where(
+        Contact.owner_id == commissioner_id, Contact.author_id == actor_id, Contact.on_behalf_of_id == commissioner_id,
+        Contact.occurred_at >= start, Contact.occurred_at < end).limit(1))
+    if hit is None:
+        hit = await session.scalar(select(Activity.id).where(
+            Activity.owner_id == commissioner_id, Activity.author_id == actor_id,
+            Activity.on_behalf_of_id == commissioner_id, Activity.occurred_on >= first,
+            Activity.occurred_on <= last).limit(1))
+    if hit is None:
+        hit = await session.scalar(select(Adjustment.id).join(ActivityMonth, ActivityMonth.id == Adjustment.month_id)
+                                   .where(ActivityMonth.commissioner_id == commissioner_id, ActivityMonth.year == year,
+                                          ActivityMonth.month == month, Adjustment.author_id == actor_id).limit(1))
+    return hit is not None
+
+
+async def entered_for_whom(session: AsyncSession, actor_id: int, year: int, month: int) -> list[tuple[int, str]]:
+    """(commissioner id, name) of everyone whose month the actor entered figures for."""
+    start, end, first, last = _month_span(year, month)
+    ids = set((await session.scalars(select(Contact.owner_id).where(
+        Contact.author_id == actor_id, Contact.on_behalf_of_id.is_not(None), Contact.owner_id != actor_id,
+        Contact.occurred_at >= start, Contact.occurred_at < end).distinct())).all())
+    ids |= set((await session.scalars(select(Activity.owner_id).where(
+        Activity.author_id == actor_id, Activity.on_behalf_of_id.is_not(None), Activity.owner_id != actor_id,
+        Activity.occurred_on >= first, Activity.occurred_on <= last).distinct())).all())
+    ids |= set((await session.scalars(select(ActivityMonth.commissioner_id).join(
+        Adjustment, Adjustment.month_id == ActivityMonth.id).where(
+        Adjustment.author_id == actor_id, ActivityMonth.commissioner_id != actor_id, ActivityMonth.year == year,
+        ActivityMonth.month == month).distinct())).all())
+    if not ids:
+        return []
+    return [(i, name) for i, name in (await session.execute(select(User.id, User.display_name).where(
+        User.id.in_(ids)).order_by(User.display_name, User.id))).all()]
+
+
+def _adjusts(a: Adjustment, item: str) -> bool:
+    if item == "consult":
+        return a.item in c.FIELD_KEYS
+    return a.item == item or a.content == item
+
+
 async def entries(session: AsyncSession, *, actor: User, scope: Scope, year: int, month: int, item: str,
                   commissioner_id: int | None) -> dict:
-    """The entries behind one figure: for the commissioner (their own), or for whoever entered
-    entries on a commissioner's behalf (only the entries they made). Nobody else."""
+    """The entries behind one figure (contacts, activity entries, adjustments): for the commissioner
+    (all of their own), or for whoever entered figures of that month on the commissioner's behalf
+    (only what they entered). Anybody else: 404. Audited with the household ids."""
     service.check_period(year, month)
     if item not in ENTRY_ITEMS:
         item = "visits"
     owner = commissioner_id or actor.id
     if owner == actor.id and "commissioner" not in scope.roles:
-        # A coordinator without a commissioner named: what they entered on anyone's behalf.
-        scope.require("coordinator")
+        # Nobody named, and no commissioner: what the actor entered on anyone's behalf.
         mine = (Contact.author_id == actor.id) & Contact.on_behalf_of_id.is_not(None)
         mine_a = (Activity.author_id == actor.id) & Activity.on_behalf_of_id.is_not(None)
+        mine_adj = (Adjustment.author_id == actor.id) & (ActivityMonth.commissioner_id != actor.id)
         owner = None
     elif owner == actor.id:
         mine = Contact.owner_id == actor.id
         mine_a = Activity.owner_id == actor.id
+        mine_adj = ActivityMonth.commissioner_id == actor.id
     else:
+        if not await entered_for(session, actor.id, owner, year, month):
+            raise NotFound()  # they entered nothing for that month: do not confirm anything exists
         mine = (Contact.owner_id == owner) & (Contact.author_id == actor.id)
         mine_a = (Activity.owner_id == owner) & (Activity.author_id == actor.id)
-    start, end = c.tokyo_bounds(year, month)
+        mine_adj = (ActivityMonth.commissioner_id == owner) & (Adjustment.author_id == actor.id)
+    start, end, first, last = _month_span(year, month)
     contacts: list = []
     activities: list = []
     if not item.startswith("other:"):
@@ -114,20 +172,51 @@ async def entries(session: AsyncSession, *, actor: User, scope: Scope, year: int
             q = q.where(Contact.id.in_(sub))
         contacts = list((await session.execute(q.order_by(Contact.occurred_at).limit(500))).all())
     if item == "days" or item.startswith("other:"):
-        first, last = dt.date(year, month, 1), (end.astimezone(TOKYO) - dt.timedelta(days=1)).date()
         qa = select(Activity).where(mine_a, Activity.occurred_on >= first, Activity.occurred_on <= last,
                                     Activity.withdrawn_at.is_(None))
         if item.startswith("other:"):
             qa = qa.where(Activity.kind == item.partition(":")[2])
         activities = list((await session.scalars(qa.order_by(Activity.occurred_on))).all())
-    if owner not in (None, actor.id) and not contacts and not activities:
-        raise NotFound()  # nothing entered on that commissioner's behalf: do not confirm they exist
-    municipality_id = actor.municipality_id
+    adjustments = [a for a in (await session.scalars(select(Adjustment).join(
+        ActivityMonth, ActivityMonth.id == Adjustment.month_id).where(
+        mine_adj, ActivityMonth.year == year, ActivityMonth.month == month).order_by(Adjustment.id))).all()
+        if _adjusts(a, item)]
+    month_row = None
+    if owner is not None:
+        month_row = (await session.scalars(select(ActivityMonth).where(
+            ActivityMonth.commissioner_id == owner, ActivityMonth.year == year, ActivityMonth.month == month))).first()
+    municipality_id = month_row.municipality_id if month_row and month_row.municipality_id else actor.municipality_id
     await record(session, action="activity_record.entries_viewed", actor_id=actor.id, municipality_id=municipality_id,
                  object_type="households", ids=sorted({ct.household_id for ct, _a in contacts}) or None,
                  on_behalf_of_id=owner if owner not in (None, actor.id) else None)
     return {"year": year, "month": month, "item": item, "contacts": contacts, "activities": activities,
-            "owner": owner, "period": f"{year}-{month:02d}"}
+            "adjustments": adjustments, "owner": owner, "period": f"{year}-{month:02d}"}
+
+
+async def behalf_page(session: AsyncSession, *, actor: User, year: int, month: int,
+                      commissioner_id: int | None) -> dict:
+    """The month of a commissioner the actor entered figures for (the chair's paper booklet, a
+    coordinator's entries): its figures, each linking to the entries behind it. Without a
+    commissioner named: everyone the actor entered for in that month. Nobody else's month: 404."""
+    service.check_period(year, month)
+    ctx = {"year": year, "month": month, "period": f"{year}-{month:02d}", "months": recent_months()}
+    if commissioner_id is None:
+        return {**ctx, "whom": await entered_for_whom(session, actor.id, year, month), "commissioner": None}
+    if not await entered_for(session, actor.id, commissioner_id, year, month):
+        raise NotFound()
+    commissioner = await session.get(User, commissioner_id)
+    row = (await session.scalars(select(ActivityMonth).where(
+        ActivityMonth.commissioner_id == commissioner_id, ActivityMonth.year == year,
+        ActivityMonth.month == month))).first()
+    submitted = row is not None and row.status == "submitted"
+    figures = c.normalised(row.figures) if submitted else (await queries.live_figures(
+        session, [commissioner_id], year, month, {commissioner_id: row} if row else {}))[commissioner_id]
+    return {**ctx, "commissioner": commissioner, "row": row, "submitted": submitted, "figures": figures,
+            "link": entries_link(year, month, commissioner_id)}
+
+
+def entries_link(year: int, month: int, commissioner_id: int) -> str:
+    return f"/activity-record/entries?month={year}-{month:02d}&of={commissioner_id}"
 
 
 async def council_page(session: AsyncSession, *, scope: Scope, council_id: int | None, year: int, month: int) -> dict:

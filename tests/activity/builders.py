@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from sqlalchemy import update
+
 from server.activity import compile as c
 from server.activity import service
 from server.assignments import service as assignments
 from server.contacts import service as contacts
+from server.db import utcnow
 from server.households import service as households
 from server.i18n import TOKYO
 from server.scope import build_scope
+from server.users.models import RoleGrant
 
 
 def last_month() -> tuple[int, int]:
@@ -26,6 +30,15 @@ def period() -> str:
 def day_of_last_month(day: int, hour: int = 10) -> dt.datetime:
     y, m = last_month()
     return dt.datetime(y, m, day, hour, tzinfo=TOKYO)
+
+
+async def appointed_long_ago(db) -> None:  # noqa: ANN001
+    """Every commissioner grant starts two years back: the cast is made today, but a month lists
+    only commissioners whose grant overlapped it."""
+    since = utcnow() - dt.timedelta(days=730)
+    await db.execute(update(RoleGrant).where(RoleGrant.role == "commissioner", RoleGrant.valid_from > since)
+                     .values(valid_from=since))
+    await db.commit()
 
 
 async def watched(db, cast, commissioner=None, area=None, address="つなぐ町1-2-3"):  # noqa: ANN001, ANN201

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from server.households import crypto
+from tests.activity.builders import appointed_long_ago
 
 
 @pytest.fixture(autouse=True)
 def _data_key(settings):  # noqa: ANN001, ANN202
     crypto.configure(settings.data_key)
+
+
+@pytest.fixture
+async def cast(cast, db):  # noqa: ANN001, ANN201
+    """The shared cast, its commissioners serving since two years back (see appointed_long_ago)."""
+    await appointed_long_ago(db)
+    return cast

@@ -205,3 +205,107 @@ async def test_a_bad_period_is_last_month_or_not_found_never_500(client, db, cas
     for path in ("/municipal-record", "/municipal-record/export"):
         r = await client.get(f"{path}?month={month}")
         assert r.status_code in (200, 404)
+
+
+async def test_a_commissioner_appointed_after_the_month_is_not_listed_for_it(client, db, cast, sessionmaker,
+                                                                            settings):
+    """Only commissioners whose commissioner grant overlapped the month are columns (and counted as
+    "not submitted"); someone appointed this month appears from this month on."""
+    from server.users.service import add_active_user
+
+    newcomer = await add_active_user(db, actor=cast.coordinator, display_name="新任 四郎", role="commissioner",
+                                     municipality_id=cast.city.id, area_ids=[cast.hood_a1.id],
+                                     organisation_id=cast.orgs.council_a.id)  # appointed now, after last month
+    await db.commit()
+    y, m = last_month()
+    chair_scope = await build_scope(db, cast.council_chair)
+    council = await service.table_for(db, scope=chair_scope, level="council", unit_id=None, months=[(y, m)])
+    assert newcomer.id not in {col.unit_id for col in council.columns}
+    assert {col.unit_id for col in council.columns} == {cast.commissioner.id, cast.chief_child.id,
+                                                         cast.council_chair.id}
+    city = await service.table_for(db, scope=await build_scope(db, cast.municipal_analyst), level="municipality",
+                                   unit_id=None, months=[(y, m)], no_council_label="所属なし")
+    council_col = next(col for col in city.columns if col.unit_id == cast.orgs.council_a.id)
+    assert council_col.expected == 3
+    today = service.today()
+    this_month = await service.table_for(db, scope=chair_scope, level="council", unit_id=None,
+                                         months=[(today.year, today.month)])
+    assert newcomer.id in {col.unit_id for col in this_month.columns}
+    await db.commit()
+    await sign_in(client, sessionmaker, settings, cast.council_chair)
+    page = await client.get(f"/council-record?month={period()}")
+    assert "新任 四郎" not in page.text and page.text.count('data-status="missing"') == 3
+    r = await post_form(client, "/council-record/remind", {"month": period(), "c": str(cast.orgs.council_a.id),
+                                                           "commissioner": str(newcomer.id)})
+    assert r.status_code == 404  # not a member in that month
+    r = await post_form(client, "/council-record/remind", {"month": period(), "c": str(cast.orgs.council_a.id)})
+    assert r.status_code == 303
+    reminded = set((await db.scalars(select(Reminder.commissioner_id))).all())
+    await db.commit()
+    assert newcomer.id not in reminded and len(reminded) == 3
+
+
+async def test_the_prefecture_reads_a_compiled_municipality_from_its_snapshot(db, cast):
+    """Once a municipality marks its compilation done, the prefecture shows that snapshot (no
+    recomputation from contacts); a municipality that has not is compiled live."""
+    from sqlalchemy import event
+
+    from server.activity.models import Compilation
+    from server.areas.models import Area
+    from server.areas.service import create_area
+    from server.users.service import add_active_user
+    from tests.activity.builders import appointed_long_ago
+
+    district = (await db.scalars(select(Area).where(Area.parent_id == cast.other_city.id))).first()
+    hood = await create_area(db, actor=None, parent_id=district.id, level="neighbourhood", name="となり二丁目")
+    neighbour = await add_active_user(db, actor=None, display_name="隣町 委員", role="commissioner",
+                                      municipality_id=cast.other_city.id, area_ids=[hood.id])
+    await db.commit()
+    await appointed_long_ago(db)
+    h = await watched(db, cast)
+    await log(db, cast.commissioner, h, when=day_of_last_month(4), consults=[("elderly", "health")])
+    await log(db, cast.commissioner, h, when=day_of_last_month(5))
+    y, m = last_month()
+    analyst = await build_scope(db, cast.municipal_analyst)
+    snap = await service.compile_level(db, actor=cast.municipal_analyst, scope=analyst, level="municipality",
+                                       unit_id=cast.city.id, year=y, month=m)
+    await db.commit()
+    assert snap.figures["total"]["visits"] == 2
+    # After the compilation: one more contact in the city (the month is still open), and one next door.
+    await log(db, cast.commissioner, h, when=day_of_last_month(6))
+    from server.contacts.models import Contact
+    db.add(Contact(municipality_id=cast.other_city.id, household_id=h.id, author_id=neighbour.id,
+                   owner_id=neighbour.id, owner_role="commissioner", client_id="next-door-1", method="visit",
+                   outcome="no_change", signs=[], met_person_ids=[], occurred_at=day_of_last_month(9),
+                   counts_as_visit=True, counts_for_cadence=True))
+    await db.commit()
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, parameters, *_args):  # noqa: ANN001, ANN002, ANN202
+        statements.append((statement, list(parameters or ())))
+
+    engine = db.bind.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        pref = await service.table_for(db, scope=await build_scope(db, cast.prefecture_analyst), level="prefecture",
+                                       unit_id=None, months=[(y, m)])
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    city = next(col for col in pref.columns if col.unit_id == cast.city.id)
+    other = next(col for col in pref.columns if col.unit_id == cast.other_city.id)
+    assert city.figures == c.normalised(snap.figures["total"]) and city.figures["visits"] == 2  # not 3: the snapshot
+    assert city.compiled_at is not None and city.expected == 4 and city.submitted == 0
+    assert other.compiled_at is None and other.figures["visits"] == 1 and other.expected == 1  # live
+    assert pref.total == c.add(city.figures, other.figures)
+    # Contacts were read for the live municipality only: its commissioner, not the city's.
+    contact_reads = [params for sql, params in statements if "FROM contacts" in sql]
+    assert contact_reads and all(neighbour.id in p and cast.commissioner.id not in p for p in contact_reads)
+    await db.commit()
+    # Compiling again takes the latest snapshot.
+    await service.compile_level(db, actor=cast.municipal_analyst, scope=analyst, level="municipality",
+                                unit_id=cast.city.id, year=y, month=m)
+    await db.commit()
+    pref = await service.table_for(db, scope=await build_scope(db, cast.prefecture_analyst), level="prefecture",
+                                   unit_id=None, months=[(y, m)])
+    assert next(col for col in pref.columns if col.unit_id == cast.city.id).figures["visits"] == 3
+    assert await count(db, Compilation) == 2

@@ -17,7 +17,7 @@ from server.households import service as households
 from server.i18n import TOKYO
 from server.scope import build_scope
 from server.users.service import add_active_user
-from tests.activity.builders import last_month
+from tests.activity.builders import appointed_long_ago, last_month
 
 FAST = hsettings(max_examples=200, deadline=None, derandomize=True, database=None)
 
@@ -87,6 +87,7 @@ async def test_on_the_database_each_level_is_the_sum_of_the_level_below(db, cast
     hood = await create_area(db, actor=None, parent_id=district.id, level="neighbourhood", name="となり一丁目")
     neighbour = await add_active_user(db, actor=None, display_name="隣町 委員", role="commissioner",
                                       municipality_id=cast.other_city.id, area_ids=[hood.id])
+    await appointed_long_ago(db)
     people = [cast.commissioner, cast.chief_child, cast.council_chair, cast.commissioner_same_hood, *extra, neighbour]
     h = await households.create_household(db, actor=coord, scope=await build_scope(db, coord),
                                           data=households.HouseholdInput(area_id=cast.hood_a1.id, address="乱数町1",

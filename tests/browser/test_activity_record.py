@@ -10,13 +10,14 @@ def seed(server) -> dict:  # noqa: ANN001
     async def go(session):  # noqa: ANN001, ANN202
         from server.auth.sessions import start_signed_in
         from server.households import crypto
-        from tests.activity.builders import day_of_last_month, log, period, watched
+        from tests.activity.builders import appointed_long_ago, day_of_last_month, log, period, watched
         from tests.personas import build_cast
 
         settings = load(server.env)
         crypto.configure(settings.data_key)
         cast = await build_cast(session)
         await session.commit()
+        await appointed_long_ago(session)
         h = await watched(session, cast)
         await log(session, cast.commissioner, h, when=day_of_last_month(3), consults=[("elderly", "daily_support")])
         await log(session, cast.commissioner, h, when=day_of_last_month(11), method="exterior")
@@ -54,6 +55,32 @@ def test_a_commissioner_submits_last_month_and_the_chair_sees_it_submitted(live_
     assert row.get_attribute("data-status") == "submitted"
     assert "提出済み" in row.inner_text()
     assert page.locator('li.member[data-status="missing"]').count() == 2
+    axe_check(page)
+    assert_no_sideways_scroll(page)
+    assert page.js_errors == []
+
+
+def test_the_chair_enters_a_paper_booklet_and_follows_a_figure_to_what_they_entered(live_server, page):
+    seeded = seed(live_server)
+    start(live_server)
+    as_user(page, live_server, seeded, "council_chair")
+    page.goto(live_server.url + f"/council-record?month={seeded['period']}")
+    row = page.locator('li.member[data-status="missing"]').first
+    row.locator('a[href*="/council-record/proxy"]').click()
+    page.wait_for_url("**/council-record/proxy?**")
+    page.fill("#f-visits", "5")
+    page.fill("#f-days", "2")
+    page.locator('form[action="/council-record/proxy"] button[type="submit"]').click()
+    page.wait_for_url("**/council-record?**done=1**")
+    page.get_by_role("link", name="入力した数字を見る").click()
+    page.wait_for_url("**/council-record/proxy?**")
+    links = page.locator('#figures a[href^="/activity-record/entries"]')
+    assert links.count() == 2  # the two figures entered: visits and days
+    axe_check(page)
+    assert_no_sideways_scroll(page)
+    page.locator('#figures a[href*="item=visits"]').click()
+    page.wait_for_url("**/activity-record/entries?**")
+    assert "+5" in page.inner_text("#adjustments")
     axe_check(page)
     assert_no_sideways_scroll(page)
     assert page.js_errors == []
