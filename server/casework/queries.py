@@ -17,7 +17,7 @@ from server.areas.models import Area, Organisation
 from server.audit.service import record
 from server.casework import service
 from server.casework.models import (
-    GAP_CATEGORIES, SECTIONS, CaseShare, CaseSheet, CaseSheetVersion, Conference, ConferenceAction, Gap,
+    GAP_CATEGORIES, CaseShare, CaseSheet, CaseSheetVersion, Conference, ConferenceAction, Gap,
     SupportMeeting, SupportMeetingMember,
 )
 from server.concerns.models import Concern
@@ -293,5 +293,3 @@ async def gaps_report(session: AsyncSession, *, scope: Scope, municipality_id: i
             "periods": keys, "by_period": by_period, "total": sum(n for *_k, n in rows), "areas": areas, "rows": rows,
             "entries": [(g, service.unseal(g.line_sealed, "gap")) for g, _c in entries]}
 
-
-SECTION_KEYS = SECTIONS

@@ -122,7 +122,9 @@ async def sheet_save(request: Request, db: AsyncSession, current: Current, sheet
 async def _share_page(request: Request, db: AsyncSession, current: Current, sheet_id: int, values: dict,
                       errors: dict, status: int = 200) -> Response:
     scope = _scope(current, PROFESSIONAL)
-    view = await queries.sheet_view(db, actor=current.require_user(), scope=scope, sheet_id=sheet_id, audit=False)
+    # The form shows the notes' text: audited when first opened, not again on a refused post.
+    view = await queries.sheet_view(db, actor=current.require_user(), scope=scope, sheet_id=sheet_id,
+                                    audit=status == 200)
     ctx = await queries.share_form(db, scope, view.sheet)
     return page(request, "casework/share_form.html", {"view": view, **ctx, "values": values, "errors": errors,
                                                       **_codes()}, status=status)

@@ -22,6 +22,7 @@ import datetime as dt
 import json
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Organisation
@@ -35,7 +36,7 @@ from server.concerns.models import Concern, ConcernEvent
 from server.db import utcnow
 from server.errors import Conflict, Invalid, NotFound
 from server.households import crypto
-from server.households.models import Household, Person
+from server.households.models import Person
 from server.i18n import N_
 from server.scope import Scope, require_household
 from server.users.models import User
@@ -485,6 +486,26 @@ async def complete_action(session: AsyncSession, *, actor: User, scope: Scope, a
     return action
 
 
+async def _insert_once(session: AsyncSession, row: Gap) -> bool:
+    """Insert, or False when the same (concern, category) is stored already, also by a concurrent
+    request (UNIQUE (concern_id, category) decides; on SQLite BEGIN IMMEDIATE serialises writers)."""
+    exists = (await session.scalars(select(Gap.id).where(Gap.concern_id == row.concern_id,
+                                                         Gap.category == row.category))).first()
+    if exists is not None:
+        return False
+    try:
+        if session.bind.dialect.name == "sqlite":  # BEGIN IMMEDIATE already serialises writers
+            session.add(row)
+            await session.flush()
+        else:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 # --- 制度外ニーズ ------------------------------------------------------------------------------------------
 
 async def tag_gap(session: AsyncSession, *, actor: User, scope: Scope, concern_id: int, category: str, line: str,
@@ -500,21 +521,14 @@ async def tag_gap(session: AsyncSession, *, actor: User, scope: Scope, concern_i
         errors["category"] = N_("Choose the kind of need.")
     if not line or len(line) > LINE_LIMIT:
         errors["line"] = N_("Describe the need in one line (up to 120 characters).")
-    if not errors and (await session.scalars(select(Gap.id).where(
-            Gap.concern_id == concern.id, Gap.category == category))).first() is not None:
-        errors["category"] = N_("This need is already recorded for this concern.")
     if errors:
         raise Invalid(fields=errors)
     row = Gap(municipality_id=concern.municipality_id, area_id=concern.area_id, concern_id=concern.id,
               organisation_id=concern.organisation_id, category=category, line_sealed=seal(line, "gap"),
               tagged_by=actor.id)
-    session.add(row)
-    await session.flush()
+    if not await _insert_once(session, row):
+        raise Invalid(fields={"category": N_("This need is already recorded for this concern.")})
     if audit:
         await record(session, action="casework.gap_tagged", actor_id=actor.id, municipality_id=row.municipality_id,
                      object_type="concern", object_id=concern.id, ids=[row.id])
     return row
-
-
-async def household_of(session: AsyncSession, household_id: int) -> Household | None:
-    return await session.get(Household, household_id)

@@ -346,3 +346,52 @@ def test_fiscal_quarters_start_in_april():
     assert queries.periods(dt.date(2026, 4, 1), dt.date(2026, 7, 1), "month") == ["2026-04", "2026-05", "2026-06"]
     assert queries.periods(dt.date(2026, 4, 1), dt.date(2026, 11, 28), "quarter") == \
         ["FY2026-Q1", "FY2026-Q2", "FY2026-Q3"]
+
+
+# --- races (run on SQLite and PostgreSQL) ------------------------------------------------------------------
+
+async def test_two_saves_over_the_same_version_one_wins_the_other_is_a_conflict(db, world, sessionmaker):
+    import asyncio
+
+    sheet = await start_sheet(db, world)
+    await db.commit()
+    csw = world.cast.csw
+
+    async def save(text: str) -> str:
+        async with sessionmaker() as session:
+            try:
+                await service.save_sheet(session, actor=csw, scope=await scope_of(session, csw), sheet_id=sheet.id,
+                                         base_version=1, sections=SECTIONS | {"money": text})
+                await session.commit()
+                return "saved"
+            except Conflict:
+                await session.rollback()
+                return "conflict"
+
+    outcomes = await asyncio.gather(save("甲"), save("乙"))
+    assert sorted(outcomes) == ["conflict", "saved"]
+    async with sessionmaker() as session:
+        versions = (await session.scalars(select(CaseSheetVersion.version).where(
+            CaseSheetVersion.sheet_id == sheet.id).order_by(CaseSheetVersion.version))).all()
+    assert versions == [1, 2]
+
+
+async def test_two_tags_of_the_same_need_at_once_store_one(db, world, sessionmaker):
+    import asyncio
+
+    csw = world.cast.csw
+
+    async def tag() -> str:
+        async with sessionmaker() as session:
+            try:
+                await service.tag_gap(session, actor=csw, scope=await scope_of(session, csw),
+                                      concern_id=world.concern.id, category="transport", line="通院の足がない")
+                await session.commit()
+                return "stored"
+            except Invalid:
+                await session.rollback()
+                return "refused"
+
+    assert sorted(await asyncio.gather(tag(), tag())) == ["refused", "stored"]
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count(Gap.id))) == 1
