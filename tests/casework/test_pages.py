@@ -196,3 +196,17 @@ async def test_a_coordinator_keeps_support_meeting_members(client, db, sessionma
     assert bad.status_code == 422
     await sign_in(client, sessionmaker, settings, c.coordinator_other_city)
     assert (await client.get(f"/casework/meetings/{world.meeting.id}")).status_code == 404
+
+
+async def test_a_commissioner_reaches_their_actions_from_the_round(client, db, sessionmaker, settings, world):
+    c = world.cast
+    await service.record_conference(
+        db, actor=c.csw, scope=await scope_of(db, c.csw), kind="regional", held_on=dt.date(2026, 11, 1),
+        participant_ids=[c.commissioner.id], outside="", household_ids=[world.household.id], concern_ids=[],
+        minutes="m", decisions="", actions=[("週1回の見守り訪問", c.commissioner.id, dt.date(2026, 11, 2))])
+    await db.commit()
+    await sign_in(client, sessionmaker, settings, c.commissioner)
+    home = await client.get("/home")
+    assert 'href="/casework/conferences"' in home.text
+    page = await client.get("/casework/conferences")
+    assert page.status_code == 200 and "週1回の見守り訪問" in page.text and "data-overdue" in page.text
