@@ -76,6 +76,11 @@ def test_a_csw_shares_under_consent_the_centre_reads_it_and_the_revoke_takes_it_
     page.wait_for_url(re.compile(r".*/casework/sheets/\d+\?saved=1"))
     assert "第1版として保存しました" in page.inner_text("main")
     check(page)
+    # Printed: the sheet alone (no header, menus, buttons or version list).
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden() and page.locator("[data-print]").is_hidden()
+    assert page.locator("[data-section=wishes]").is_visible()
+    page.emulate_media(media="screen")
 
     # 2. Shares two sections (not the money) with the support centre under 本人同意.
     page.get_by_role("link", name="他の機関と共有する").click()
