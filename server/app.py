@@ -28,6 +28,7 @@ from server.errors import EXCEPTION_HANDLERS
 from server.health import healthz
 from server.home import routes as home_routes
 from server.assignments import routes as assignments_routes
+from server.casework import routes as casework_routes
 from server.concerns import routes as concerns_routes
 from server.contacts import routes as contacts_routes
 from server.activity import routes as activity_routes
@@ -55,6 +56,7 @@ ROUTE_GROUPS = [
     concerns_routes.ROUTES,  # /concerns: raise, inbox, transitions, notes, replies, routing, alert
     activity_routes.ROUTES,  # /activity-record, /council-record, /municipal-record, /prefecture-record
     salons_routes.ROUTES,  # /salons, /join/{token} (salons and round-tables)
+    casework_routes.ROUTES,  # /casework: sheets, collaboration sheets, conferences, 制度外ニーズ
     offline_routes.ROUTES,  # /manifest.webmanifest, /sw.js, /offline, /install, /sync (offline)
 ]
 

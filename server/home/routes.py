@@ -26,10 +26,12 @@ async def home(request: Request, db: AsyncSession, current: Current) -> Response
         from server.contacts.routes import round_response  # 今日の見守り is their home screen (watch-over)
 
         return await round_response(request, db, current)
+    from server.casework.queries import open_actions  # follow-up actions from case conferences (casework)
     from server.concerns.queries import unread_replies  # replies the person has not read yet (concerns)
 
     return page(request, "home/home.html", {"scope": scope, "role": scope.home_role,
-                                            "unread_replies": await unread_replies(db, current.user)})
+                                            "unread_replies": await unread_replies(db, current.user),
+                                            "my_actions": await open_actions(db, current.user)})
 
 
 def _safe_next(target: str | None) -> str:

@@ -126,6 +126,12 @@ class Town:
     concern: int = 0
     route: int = 0
     sync_entry: int = 0  # a held offline entry (tests/offline/ids.py)
+    # Casework (tests/casework/ids.py): a sheet, a 緊急 share of it, a 支援会議, a conference and its action.
+    sheet: int = 0
+    share: int = 0
+    meeting: int = 0
+    conference: int = 0
+    action: int = 0
 
 
 # Each path parameter, read from a town. A new route with a new parameter name fails below until
@@ -154,6 +160,11 @@ PARAMS = {
     "concern_id": lambda town, path: town.concern,
     "route_id": lambda town, path: town.route,
     "entry_id": lambda town, path: town.sync_entry,
+    "sheet_id": lambda town, path: town.sheet,
+    "share_id": lambda town, path: town.share,
+    "meeting_id": lambda town, path: town.meeting,
+    "conference_id": lambda town, path: town.conference,
+    "action_id": lambda town, path: town.action,
 }
 # Parameters that do not belong to a municipality (tried once, not per city).
 UNSCOPED = {"token"}
@@ -212,6 +223,9 @@ async def towns(db, cast) -> SimpleNamespace:  # noqa: ANN001
     from tests.offline.ids import add_offline_ids
 
     await add_offline_ids(db, cast, this, other)
+    from tests.casework.ids import add_casework_ids
+
+    await add_casework_ids(db, cast, this, other)
     await db.commit()
     assert None not in vars(this).values() and None not in vars(other).values()
     return SimpleNamespace(this=this, other=other)
