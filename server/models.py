@@ -13,3 +13,4 @@ from server.offline import models as _offline  # noqa: F401
 metadata = Base.metadata
 from server.activity import models as _activity  # noqa: F401
 from server.salons import models as _salons  # noqa: F401
+from server.rollups import models as _rollups  # noqa: F401

@@ -55,6 +55,7 @@ SEED_STEPS: list[str] = [
     "server.activity.demo:seed_activity",  # activity record: three months for the commissioners
     "server.salons.demo:seed_salons",  # salons: 緑が丘ふれあいサロン with a month run, a 座談会 in 本町
     "server.concerns.demo:seed_concerns",  # concerns: a few at every stage
+    "server.rollups.demo:seed_rollups",  # console: rebuild the rollups, take today's snapshot (keep last)
 ]
 
 
