@@ -54,15 +54,13 @@ async def _households(session: AsyncSession, now: dt.datetime) -> dict[int, Coun
 
 
 async def _concerns(session: AsyncSession, now: dt.datetime, out: dict[int, Counter]) -> None:
-    for area_id, state, urgency, past, n in (await session.execute(select(
-            Concern.area_id, Concern.state, Concern.urgency,
-            case((and_(Concern.state == "new", Concern.due_at < now), 1), else_=0), func.count())
-            .where(Concern.state.in_(OPEN)).group_by(Concern.area_id, Concern.state, Concern.urgency,
-                                                      case((and_(Concern.state == "new", Concern.due_at < now), 1),
-                                                           else_=0)))).all():
+    past_due = func.sum(case((and_(Concern.state == "new", Concern.due_at < now), 1), else_=0))
+    for area_id, state, urgency, n, past in (await session.execute(select(
+            Concern.area_id, Concern.state, Concern.urgency, func.count(), past_due)
+            .where(Concern.state.in_(OPEN)).group_by(Concern.area_id, Concern.state, Concern.urgency))).all():
         out[area_id][("concerns.open", state)] += n
         if past:
-            out[area_id][("concerns.past_target", urgency)] += n
+            out[area_id][("concerns.past_target", urgency)] += past
 
 
 async def _distinct(session: AsyncSession, anc: dict, rows, measure: str, out: dict[int, Counter]) -> None:  # noqa: ANN001
