@@ -6,7 +6,9 @@ import sys
 
 BENCHES = {
     "watchover": "bench.watchover",  # 100,000-person city: round, household page, quick log vs bare insert
-    "offline": "bench.offline",  # bytes for the round page, precache and bundle; replay of 500 entries
+    "offline": "bench.offline",
+    # Console at prefecture scale (needs `python -m bench.prefecture` first: ~10M contacts, var/bench/)
+    "console": "bench.console",  # bytes for the round page, precache and bundle; replay of 500 entries
 }
 
 

@@ -5,7 +5,8 @@ rows of the chosen area and its children: one query for the flows, two for the s
 Published figures (prefecture analysts; exports marked for publication) come from one cube per
 prefecture × fiscal year × measure (or × snapshot day), suppressed as a whole (server.console.suppress)
 so every view of it — any area, any month or the year — shows the same hidden cells. The cube is
-kept in memory for CUBE_TTL seconds: published figures need not be live to the second.
+kept in memory and rebuilt every hour by the scheduled job (warm_published): published figures
+need not be live to the second, and a prefecture's cube takes seconds to suppress.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from server.console.figures import MEASURES
 from server.console.periods import Period, fy_months
 from server.rollups.models import RollupCount, RollupSnapshot
 
-CUBE_TTL = 600
+CUBE_TTL = 2 * 3600  # the scheduled job (server.rollups.jobs) rebuilds them every hour
 _CUBES: dict[tuple, tuple[float, dict]] = {}
 
 
@@ -62,24 +63,8 @@ async def tree(session: AsyncSession, prefecture_id: int) -> dict[int, int | Non
     return {a: (p if a != prefecture_id else None) for a, p in rows}
 
 
-def _margins(cells: dict, parent_of: dict, dims: tuple[str, ...], times: list) -> dict:
-    """Adds TOTAL over the categories and ALL over the months (when there are several)."""
-    out = dict(cells)
-    areas = list(parent_of)
-    if len(dims) > 1:
-        for a in areas:
-            for t in times:
-                out[(a, sup.TOTAL, t)] = sum(out.get((a, d, t), 0) for d in dims)
-    if len(times) > 1:
-        all_dims = [*dims, sup.TOTAL] if len(dims) > 1 else list(dims)
-        for a in areas:
-            for d in all_dims:
-                out[(a, d, sup.ALL)] = sum(out.get((a, d, t), 0) for t in times)
-    return out
-
-
 async def published_cube(session: AsyncSession, prefecture_id: int, key: str, *, fy: int | None = None,
-                         day: dt.date | None = None) -> dict[tuple, int | None]:
+                         day: dt.date | None = None) -> sup.Published:
     """The suppressed cube of one measure: (area, dim, t) -> n, or None for "<10".
     t is a month (and sup.ALL for the fiscal year) for flows, the snapshot day for levels."""
     measure = MEASURES[key]
@@ -105,11 +90,29 @@ async def published_cube(session: AsyncSession, prefecture_id: int, key: str, *,
             for a, d, n in rows:
                 if a in parent_of and d in measure.dims:
                     cells[(a, d, day)] += n
-    full = _margins(dict(cells), parent_of, measure.dims, times)
-    groups = sup.groups_for(parent_of, measure.dims, times)
-    full = sup.complete(full, groups)
-    published = sup.apply(full, sup.suppress(full, groups))
-    if len(_CUBES) > 500:
+    cube = sup.Cube(parent_of, measure.dims, times)
+    full = sup.with_margins(dict(cells), cube)
+    published = sup.Published(full, sup.suppress(full, cube))
+    if len(_CUBES) > 2000:
         _CUBES.clear()
     _CUBES[cache_key] = (time.monotonic(), published)
     return published
+
+
+async def warm_published(session: AsyncSession, *, today: dt.date | None = None) -> int:
+    """Rebuilds every prefecture's published cubes for this fiscal year and the newest snapshot day."""
+    from server.console.periods import fy_of
+    from server.i18n import TOKYO
+
+    today = today or dt.datetime.now(TOKYO).date()
+    fy = fy_of(today.year, today.month)
+    day = await session.scalar(select(func.max(RollupSnapshot.day)))
+    made = 0
+    for pref in (await session.scalars(select(Area.id).where(Area.level == "prefecture"))).all():
+        for key, m in MEASURES.items():
+            for k in [k for k in _CUBES if k[1:3] == (pref, key)]:
+                _CUBES.pop(k, None)
+            await published_cube(session, pref, key, fy=fy if m.source == "counts" else None,
+                                 day=day if m.source == "snapshot" else None)
+            made += 1
+    return made

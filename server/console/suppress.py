@@ -54,22 +54,82 @@ def groups_for(parent_of: dict, dims: Iterable[str], times: Iterable, *, margins
     return out
 
 
-def suppress(cells: dict[Key, int], groups: list[Group]) -> set[Key]:
-    """The cells to hide (primary and secondary). Missing cells count as 0."""
+class Cube:
+    """The shape of a cube: the area tree, the categories and the months. Groups are made on demand
+    for the cells that need looking at, so a prefecture's cube (thousands of areas × categories ×
+    13 periods, mostly zeros or large) costs about what its small cells cost."""
+
+    def __init__(self, parent_of: dict, dims: Iterable[str], times: Iterable) -> None:
+        self.parent_of = parent_of
+        self.dims = list(dims)
+        self.times = list(times)
+        self.children: dict = {}
+        for area, parent in parent_of.items():
+            if parent is not None:
+                self.children.setdefault(parent, []).append(area)
+        for kids in self.children.values():
+            kids.sort(key=str)
+        self.categories = len(self.dims) > 1
+        self.months = len(self.times) > 1
+
+    def groups_of(self, key: Key) -> list[Group]:
+        a, d, t = key
+        out: list[Group] = []
+        parent = self.parent_of.get(a)
+        if parent is not None:
+            out.append(((parent, d, t), tuple((k, d, t) for k in self.children[parent])))
+        if a in self.children:
+            out.append(((a, d, t), tuple((k, d, t) for k in self.children[a])))
+        if self.categories:
+            out.append(((a, TOTAL, t), tuple((a, x, t) for x in self.dims)))
+        if self.months:
+            out.append(((a, d, ALL), tuple((a, d, x) for x in self.times)))
+        return out
+
+
+def suppress(cells: dict[Key, int], cube: Cube) -> set[Key]:
+    """The cells to hide (primary and secondary). Missing cells count as 0.
+
+    A worklist: a group is looked at only when one of its cells was hidden, so the cost follows
+    the number of small cells, not the size of the cube."""
     hidden = {k for k, v in cells.items() if v in SMALL}
-    changed = True
-    while changed:
-        changed = False
-        for margin, members in groups:
-            keys = (margin, *members)
-            count = sum(1 for k in keys if k in hidden)
-            if count != 1:
-                continue
-            pick = _pick(cells, hidden, members) or (margin if margin not in hidden else None)
-            if pick is not None:
-                hidden.add(pick)
-                changed = True
+    todo = [g for k in sorted(hidden, key=str) for g in cube.groups_of(k)]
+    while todo:
+        margin, members = todo.pop()
+        count = (margin in hidden) + sum(1 for k in members if k in hidden)
+        if count != 1:
+            continue
+        pick = _pick(cells, hidden, members) or (margin if margin not in hidden else None)
+        if pick is None:
+            continue
+        hidden.add(pick)
+        todo.extend(cube.groups_of(pick))
     return hidden
+
+
+def with_margins(cells: dict[Key, int], cube: Cube) -> dict[Key, int]:
+    """Adds TOTAL over the categories and ALL over the months, from the non-zero cells only."""
+    out = dict(cells)
+    for (a, d, t), n in cells.items():
+        if not n:
+            continue
+        if cube.categories:
+            out[(a, TOTAL, t)] = out.get((a, TOTAL, t), 0) + n
+        if cube.months:
+            out[(a, d, ALL)] = out.get((a, d, ALL), 0) + n
+            if cube.categories:
+                out[(a, TOTAL, ALL)] = out.get((a, TOTAL, ALL), 0) + n
+    return out
+
+
+class Published:
+    """A suppressed cube: get() answers None for a hidden cell, the count otherwise (0 if absent)."""
+
+    def __init__(self, cells: dict[Key, int], hidden: set[Key]) -> None:
+        self.cells, self.hidden = cells, hidden
+
+    def get(self, key: Key, default: int = 0) -> int | None:
+        return None if key in self.hidden else self.cells.get(key, default)
 
 
 def _pick(cells: dict[Key, int], hidden: set[Key], members: tuple[Key, ...]) -> Key | None:

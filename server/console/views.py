@@ -95,7 +95,7 @@ class Page:
     children: list[Area]
     period: periods.Period
     period_label: str
-    choices: list[periods.Period]
+    choices: list[tuple[str, str]]  # (code, label)
     headline: list[dict] = field(default_factory=list)
     sections: list[tuple[str, list[FigureView]]] = field(default_factory=list)
     durations: list[dict] = field(default_factory=list)
@@ -186,7 +186,8 @@ async def console_page(session: AsyncSession, *, access: Access, area: Area, per
     keys = list(MEASURES)
     await reader.load(session, [area.id] + [c.id for c in children], keys)
     page = Page(access, area, crumbs, children, period, periods.label(period, locale),
-                [p for p in periods.choices(today) if access.exact or p.kind != "quarter"], snapshot_day=reader.day)
+                [(p.code, periods.label(p, locale)) for p in periods.choices(today) if access.exact or p.kind != "quarter"],
+                snapshot_day=reader.day)
     for a in [*children, area]:
         page.headline.append({
             "area": a, "total": a.id == area.id,

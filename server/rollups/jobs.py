@@ -1,5 +1,6 @@
 """Scheduled jobs: `tsunagu jobs run` (cron or a systemd timer) and, in the single-process default
-(`tsunagu serve`), an asyncio task that runs them once at start-up and then every hour. Each job is
+(`tsunagu serve`), an asyncio task that runs them once at start-up and then every hour (and warms
+the console's published cubes in the serving process). Each job is
 idempotent per day, so running it twice (cron and the in-process task) does no harm."""
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ log = logging.getLogger("tsunagu.jobs")
 INTERVAL_SECONDS = 3600
 
 
-async def run_jobs(session: AsyncSession) -> dict[str, int]:
-    return {"snapshot_rows": await take_snapshot(session)}
+async def run_jobs(session: AsyncSession, *, warm: bool = False) -> dict[str, int]:
+    """The daily snapshot; with warm=True (the in-process scheduler) also the console's published
+    cubes, which live in this process's memory."""
+    out = {"snapshot_rows": await take_snapshot(session)}
+    if warm:
+        from server.console.data import warm_published
+
+        out["published_cubes"] = await warm_published(session)
+    return out
 
 
 def install_scheduler(app, settings) -> None:  # noqa: ANN001
@@ -32,7 +40,7 @@ def install_scheduler(app, settings) -> None:  # noqa: ANN001
             while True:
                 try:
                     async with maker() as session:
-                        result = await run_jobs(session)
+                        result = await run_jobs(session, warm=True)
                         await session.commit()
                     log.info("jobs ran: %s", result)
                 except Exception:  # noqa: BLE001 - a failed run is logged and retried next hour

@@ -128,3 +128,12 @@ async def test_published_export_hides_the_same_cells_as_the_prefecture_view(clie
     assert "<10" in text
     for n in re.findall(r",(\d+)(?=,|\r)", text):
         assert not 1 <= int(n) <= 9
+
+
+async def test_console_opens_on_a_town_without_any_figures(client, sessionmaker, settings, cast):  # noqa: ANN001
+    for who in ("coordinator", "municipal_analyst", "prefecture_analyst"):
+        await as_(client, sessionmaker, settings, cast.users[who])
+        got = await client.get("/console")
+        assert got.status_code == 200, (who, got.text[-2000:])
+        assert (await client.get("/console?period=FY2025")).status_code == 200
+        assert (await client.get("/console?period=nonsense")).status_code == 200

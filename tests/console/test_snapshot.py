@@ -54,3 +54,16 @@ async def test_taking_the_same_day_twice_replaces_it(db):  # noqa: ANN001
     await db.commit()
     assert first == second and first["snapshot_rows"] > 0
     assert await db.scalar(select(func.count()).select_from(RollupSnapshot)) == first["snapshot_rows"]
+
+
+async def test_the_scheduled_run_also_warms_the_published_cubes(db):  # noqa: ANN001
+    from server.console import data
+    from server.console.figures import MEASURES
+
+    assert await seed_demo(db, if_empty=True)
+    await db.commit()
+    data.clear_cache()
+    result = await run_jobs(db, warm=True)
+    await db.commit()
+    assert result["published_cubes"] == len(MEASURES)
+    assert len(data._CUBES) == len(MEASURES)

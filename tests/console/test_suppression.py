@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from server.console.suppress import ALL, SMALL, TOTAL, groups_for, recoverable, suppress
+from server.console.suppress import ALL, SMALL, TOTAL, Cube, groups_for, recoverable, suppress
 from server.console import suppress as s
 
 
@@ -49,8 +49,8 @@ def test_no_suppressed_cell_is_recoverable_by_subtraction(seed):
     dims = ["a", "b", "c"][: rng.randint(2, 3)]
     months = list(range(1, rng.choice([3, 12]) + 1))
     parent_of, cells = random_cube(rng, dims, months)
-    groups = groups_for(parent_of, dims, months)
-    hidden = suppress(cells, groups)
+    groups = groups_for(parent_of, dims, months)  # the attacker's equations, enumerated in full
+    hidden = suppress(cells, Cube(parent_of, dims, months))
     shown = s.apply(cells, hidden)
     assert all(shown[k] is None for k, v in cells.items() if v in SMALL)  # every 1–9 is hidden
     assert recoverable(shown, groups) == set()
@@ -69,5 +69,20 @@ def test_the_attacker_does_recover_what_primary_suppression_alone_leaves_open():
 def test_a_single_small_child_forces_a_sibling_to_be_hidden():
     parent_of = {"P": None, "A": "P", "B": "P", "C": "P"}
     cells = {("A", "x", 1): 3, ("B", "x", 1): 40, ("C", "x", 1): 12, ("P", "x", 1): 55}
-    hidden = suppress(cells, groups_for(parent_of, ["x"], [1]))
+    hidden = suppress(cells, Cube(parent_of, ["x"], [1]))
     assert hidden == {("A", "x", 1), ("C", "x", 1)}
+
+
+def test_margins_are_sums_and_the_published_cube_hides_exactly_the_hidden_cells():
+    parent_of = {"P": None, "A": "P", "B": "P"}
+    cube = Cube(parent_of, ["x", "y"], [1, 2])
+    cells = s.with_margins({("A", "x", 1): 3, ("A", "y", 1): 20, ("B", "x", 1): 30, ("B", "y", 2): 40,
+                            ("P", "x", 1): 33, ("P", "y", 1): 20, ("P", "y", 2): 40}, cube)
+    assert cells[("A", TOTAL, 1)] == 23 and cells[("P", TOTAL, ALL)] == 93 and cells[("B", "y", ALL)] == 40
+    hidden = suppress(cells, cube)
+    published = s.Published(cells, hidden)
+    assert ("A", "x", 1) in hidden and ("A", "x", 1) not in cells or published.get(("A", "x", 1)) is None
+    assert all((published.get(k) is None) == (k in hidden) for k in cells)
+    assert all(published.get(k) == v for k, v in cells.items() if k not in hidden)
+    full = {k: published.get(k) for k in s.complete(cells, groups_for(parent_of, ["x", "y"], [1, 2]))}
+    assert recoverable(full, groups_for(parent_of, ["x", "y"], [1, 2])) == set()
