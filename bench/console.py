@@ -94,8 +94,11 @@ async def run(path: Path, runs: int, duck: bool) -> dict:
 
     out["prefecture_month_contacts_from_raw_rows"] = summary(await timed(raw, max(3, runs // 4)))
 
-    trend_rollups = text("SELECT r.area_id, r.month, sum(r.n) FROM rollup_counts r JOIN areas a ON a.id = r.area_id "
-                         "WHERE a.level = 'municipality' AND r.measure = 'contacts.method' GROUP BY 1, 2")
+    async with maker() as s:
+        munis = (await s.scalars(select(Area.id).where(Area.level == "municipality", Area.prefecture_id == pref.id))).all()
+        await s.commit()
+    trend_rollups = text(f"SELECT area_id, month, sum(n) FROM rollup_counts WHERE area_id IN ({','.join(map(str, munis))}) "
+                         "AND measure = 'contacts.method' GROUP BY 1, 2")
     trend_raw = text("SELECT municipality_id, CAST(strftime('%Y%m', occurred_at, '+9 hours') AS INTEGER), count(*) "
                      "FROM contacts WHERE superseded_at IS NULL AND withdrawn_at IS NULL GROUP BY 1, 2")
 

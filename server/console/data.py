@@ -77,8 +77,8 @@ async def published_cube(session: AsyncSession, prefecture_id: int, key: str, *,
     if measure.source == "counts":
         times: list = list(fy_months(fy))
         rows = (await session.execute(select(RollupCount.area_id, RollupCount.dim, RollupCount.month, RollupCount.n)
-                                      .where(RollupCount.measure == key, RollupCount.month >= times[0],
-                                             RollupCount.month <= times[-1]))).all()
+                                      .where(RollupCount.area_id.in_(list(parent_of)), RollupCount.measure == key,
+                                             RollupCount.month >= times[0], RollupCount.month <= times[-1]))).all()
         for a, d, m, n in rows:
             if a in parent_of and d in measure.dims:
                 cells[(a, d, m)] += n

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base
 
 
 class RollupCount(Base):
+    """Primary key (area, measure, month, dim): every console read is "these areas, these measures,
+    these months", a range of the key (a (measure, month) index made SQLite scan all areas)."""
+
     __tablename__ = "rollup_counts"
-    __table_args__ = (Index("ix_rollup_counts_measure_month", "measure", "month"),)
 
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
-    month: Mapped[int] = mapped_column(Integer, primary_key=True)
     measure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
     dim: Mapped[str] = mapped_column(String(32), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
 
