@@ -139,19 +139,21 @@ def duckdb_trend(path: Path, runs: int, expect_rows: int) -> dict:
                 w.writerows(rows)
         src.close()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     t = time.perf_counter()
     con.execute(f"CREATE TABLE contacts AS SELECT * FROM read_csv('{csv_path}', header=true, "
                 "columns={'municipality_id': 'INTEGER', 'occurred_at': 'TIMESTAMP', 'superseded_at': 'TIMESTAMP', "
                 "'withdrawn_at': 'TIMESTAMP'})")
     load = time.perf_counter() - t
-    query = ("SELECT municipality_id, CAST(strftime(occurred_at + INTERVAL 9 HOUR, '%Y%m') AS INTEGER) AS month, "
-             "count(*) FROM contacts WHERE superseded_at IS NULL AND withdrawn_at IS NULL GROUP BY 1, 2")
+    # year * 100 + month rather than strftime: DuckDB's fastest form of the same grouping.
+    query = ("SELECT municipality_id, year(occurred_at + INTERVAL 9 HOUR) * 100 + month(occurred_at + INTERVAL 9 HOUR) "
+             "AS month, count(*) FROM contacts WHERE superseded_at IS NULL AND withdrawn_at IS NULL GROUP BY 1, 2")
     samples = []
     for _ in range(max(runs // 2, 3)):
         t = time.perf_counter()
         rows = con.execute(query).fetchall()
         samples.append(time.perf_counter() - t)
-    assert len(rows) == expect_rows
+    assert expect_rows is None or len(rows) == expect_rows
     con.close()
     return {"trend_10y_duckdb": summary(samples), "duckdb_load_s": round(load, 1),
             "duckdb_threads": "default"}
