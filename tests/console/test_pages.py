@@ -56,6 +56,10 @@ async def test_coordinator_answers_the_question_in_three_clicks(client, sessionm
     async with sessionmaker() as s:
         actions = (await s.scalars(select(AuditEvent.action).where(AuditEvent.action == "console.records_viewed"))).all()
     assert len(actions) == 2
+    # ... and each record opens on its own page.
+    for listing in (listed, concerns):
+        target = re.search(r'href="(/(?:households|concerns)/\d+)"', listing.text)[1]
+        assert (await client.get(target)).status_code == 200
 
 
 async def test_coordinator_sees_exact_counts_and_no_suppression(client, sessionmaker, settings, town):  # noqa: ANN001
