@@ -47,7 +47,7 @@ async def timed(fn, runs: int) -> list[float]:  # noqa: ANN001
     return out
 
 
-async def run(path: Path, runs: int, duck: bool) -> dict:
+async def run(path: Path, runs: int, duck: bool, url: str | None = None) -> dict:
     from server.areas.models import Area
     from server.console import data
     from server.console.access import Access
@@ -55,7 +55,9 @@ async def run(path: Path, runs: int, duck: bool) -> dict:
     from server.db import make_engine, make_sessionmaker
     from server.i18n import TOKYO
 
-    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    url = url or f"sqlite+aiosqlite:///{path}"
+    pg = url.startswith("postgresql")
+    engine = make_engine(url)
     maker = make_sessionmaker(engine)
     today = dt.datetime.now(TOKYO).date()
     last = (today.replace(day=1) - dt.timedelta(days=1))
@@ -89,7 +91,9 @@ async def run(path: Path, runs: int, duck: bool) -> dict:
 
     async def raw():  # noqa: ANN202
         async with maker() as s:
-            (await s.execute(raw_month, {"a": str(start), "b": str(end)})).all()
+            bounds = ({"a": start.replace(tzinfo=dt.timezone.utc), "b": end.replace(tzinfo=dt.timezone.utc)} if pg
+                      else {"a": str(start), "b": str(end)})
+            (await s.execute(raw_month, bounds)).all()
             await s.commit()
 
     out["prefecture_month_contacts_from_raw_rows"] = summary(await timed(raw, max(3, runs // 4)))
@@ -99,7 +103,9 @@ async def run(path: Path, runs: int, duck: bool) -> dict:
         await s.commit()
     trend_rollups = text(f"SELECT area_id, month, sum(n) FROM rollup_counts WHERE area_id IN ({','.join(map(str, munis))}) "
                          "AND measure = 'contacts.method' GROUP BY 1, 2")
-    trend_raw = text("SELECT municipality_id, CAST(strftime('%Y%m', occurred_at, '+9 hours') AS INTEGER), count(*) "
+    month_sql = ("CAST(to_char(occurred_at AT TIME ZONE 'Asia/Tokyo', 'YYYYMM') AS INTEGER)" if pg
+                 else "CAST(strftime('%Y%m', occurred_at, '+9 hours') AS INTEGER)")
+    trend_raw = text(f"SELECT municipality_id, {month_sql}, count(*) "
                      "FROM contacts WHERE superseded_at IS NULL AND withdrawn_at IS NULL GROUP BY 1, 2")
 
     async def q(stmt):  # noqa: ANN001, ANN202
@@ -113,10 +119,10 @@ async def run(path: Path, runs: int, duck: bool) -> dict:
     out["trend_10y_rollups"] = summary([time.perf_counter() - t] + await timed(lambda: q(trend_rollups), runs - 1))
     t = time.perf_counter()
     raw_rows = await q(trend_raw)
-    out["trend_10y_raw_sqlite"] = summary([time.perf_counter() - t])
+    out["trend_10y_raw_rows"] = summary([time.perf_counter() - t])
     assert sorted(map(tuple, rolled)) == sorted(map(tuple, raw_rows)), "rollups disagree with the raw rows"
     await engine.dispose()
-    if duck:
+    if duck and not pg:
         out.update(duckdb_trend(path, runs, len(raw_rows)))
     return out
 
@@ -164,12 +170,13 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--path", default=str(DEFAULT_PATH))
     p.add_argument("--no-duckdb", action="store_true")
+    p.add_argument("--url", help="a PostgreSQL URL made by `bench.prefecture --postgres` (default: the SQLite file)")
     args = p.parse_args([a for a in (argv or []) if a.startswith("--")] if argv is not None else None)
     path = Path(args.path)
-    if not path.exists():
+    if not args.url and not path.exists():
         raise SystemExit(f"{path} is missing: run `.venv/bin/python -m bench.prefecture` first")
-    result = asyncio.run(run(path, args.runs, not args.no_duckdb))
-    out = ROOT / "var" / "bench" / "console.json"
+    result = asyncio.run(run(path, args.runs, not args.no_duckdb, args.url))
+    out = ROOT / "var" / "bench" / ("console-pg.json" if args.url else "console.json")
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     for k, v in result.items():
         print(f"{k:45s} {v}")

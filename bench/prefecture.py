@@ -7,6 +7,8 @@ migrated by the real migrations first), then `rollups rebuild` and today's snaps
 the app's own code. `--scale 0.05` makes a twentieth of it (a quick check).
 
     .venv/bin/python -m bench.prefecture [--scale 1.0] [--path var/bench/prefecture.db]
+    .venv/bin/python -m bench.prefecture --scale 0 --postgres postgresql+asyncpg://.../db [--postgres-contacts N]
+      (copies the existing SQLite prefecture into PostgreSQL, then rebuilds its rollups there)
 """
 from __future__ import annotations
 
@@ -198,8 +200,13 @@ def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="bench.prefecture")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--path", default=str(DEFAULT_PATH))
+    p.add_argument("--postgres", help="also copy it into this PostgreSQL database (dropped and re-created)")
+    p.add_argument("--postgres-contacts", type=int, default=10_000_000)
     args = p.parse_args(argv)
     path = Path(args.path)
+    if args.postgres and path.exists() and args.scale == 0:
+        print("postgres:", asyncio.run(copy_to_postgres(path, args.postgres, args.postgres_contacts)))
+        return {}
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
@@ -211,6 +218,60 @@ def main(argv: list[str] | None = None) -> dict:
     stats.update(asyncio.run(rollups(url)))
     print("prefecture:", stats)
     return stats
+
+
+async def copy_to_postgres(sqlite_path: Path, pg_url: str, contacts: int) -> dict:
+    """The same prefecture on PostgreSQL (the first `contacts` contacts, all the rest): COPY through
+    asyncpg into a freshly migrated database, then the app's rebuild and snapshot."""
+    import asyncpg
+
+    from server.migrate import upgrade
+
+    base, _, name = pg_url.rpartition("/")
+    admin = base.replace("postgresql+asyncpg", "postgresql") + "/postgres"
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    upgrade(pg_url)
+    src = sqlite3.connect(sqlite_path)
+    dst = await asyncpg.connect(pg_url.replace("postgresql+asyncpg", "postgresql"))
+    tables = {
+        "areas": ("id, parent_id, level, name, code, municipality_id, prefecture_id, created_at", ""),
+        "organisations": ("id, municipality_id, kind, name, created_at", ""),
+        "households": ("id, municipality_id, area_id, address, address_norm, types, needs, cadence, cadence_days, "
+                       "watch_ok, status, created_at, last_contact_at", ""),
+        "users": ("id, display_name, locale, status, webauthn_handle, created_at", ""),
+        "contacts": ("id, municipality_id, household_id, author_id, owner_id, owner_role, client_id, method, outcome, "
+                     "signs, occurred_at, met_person_ids, counts_as_visit, counts_for_cadence, created_at",
+                     f" WHERE id <= {int(contacts)}"),
+        "concerns": ("id, municipality_id, area_id, household_id, reporter_id, client_id, target_group, category, "
+                     "urgency, basis, signs, organisation_id, routed_by, state, arrived_at, due_at, acknowledged_at, "
+                     "closed_at, created_at", ""),
+    }
+    stamp = {"created_at", "occurred_at", "last_contact_at", "arrived_at", "due_at", "acknowledged_at", "closed_at"}
+    flags = {"watch_ok", "counts_as_visit", "counts_for_cadence"}
+    counts = {}
+    for table, (columns, where) in tables.items():
+        cols = [c.strip() for c in columns.split(",")]
+        cur = src.execute(f"SELECT {columns} FROM {table}{where}")
+        n = 0
+        while rows := cur.fetchmany(50_000):
+            fixed = []
+            for row in rows:
+                fixed.append(tuple(
+                    (dt.datetime.fromisoformat(v).replace(tzinfo=dt.timezone.utc) if c in stamp and v else
+                     bool(v) if c in flags else v) for c, v in zip(cols, row, strict=True)))
+            await dst.copy_records_to_table(table, records=fixed, columns=cols)
+            n += len(fixed)
+        counts[table] = n
+    for table in ("areas", "organisations", "households", "users", "contacts", "concerns"):
+        await dst.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    await dst.execute("ANALYZE")
+    await dst.close()
+    src.close()
+    counts.update(await rollups(pg_url))
+    return counts
 
 
 if __name__ == "__main__":
