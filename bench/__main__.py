@@ -8,6 +8,8 @@ BENCHES = {
     "watchover": "bench.watchover",  # 100,000-person city: round, household page, quick log vs bare insert
     "offline": "bench.offline",  # bytes for the round page, precache and bundle; replay of 500 entries
     "activity": "bench.activity",  # a 4,000-commissioner prefecture's table: live vs municipal snapshots
+    # Console at prefecture scale (needs `python -m bench.prefecture` first: ~10M contacts, var/bench/)
+    "console": "bench.console",
 }
 
 

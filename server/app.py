@@ -34,6 +34,7 @@ from server.contacts import routes as contacts_routes
 from server.activity import routes as activity_routes
 from server.households import crypto as households_crypto
 from server.households import routes as households_routes
+from server.console import routes as console_routes
 from server.offline import routes as offline_routes
 from server.rendering import remember_request, template_config
 from server.salons import routes as salons_routes
@@ -58,6 +59,7 @@ ROUTE_GROUPS = [
     salons_routes.ROUTES,  # /salons, /join/{token} (salons and round-tables)
     casework_routes.ROUTES,  # /casework: sheets, collaboration sheets, conferences, 制度外ニーズ
     offline_routes.ROUTES,  # /manifest.webmanifest, /sw.js, /offline, /install, /sync (offline)
+    console_routes.ROUTES,  # /console: areas × periods, records behind a count, exports (console)
 ]
 
 

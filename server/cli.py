@@ -20,6 +20,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import create_app
 
     app = create_app(settings)
+    if not args.no_jobs:
+        from server.rollups.jobs import install_scheduler
+
+        install_scheduler(app, settings)  # the daily snapshot (server/rollups), hourly and idempotent
     # One process: SQLite has one writer, and a second worker only adds lock waits.
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True,
                 forwarded_allow_ips="127.0.0.1")
@@ -105,6 +109,26 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rollups(args: argparse.Namespace) -> int:
+    from server.rollups.rebuild import rebuild
+
+    async def run(session, settings):  # noqa: ANN001, ANN202
+        return await rebuild(session)
+
+    print(f"rollups rebuilt: {asyncio.run(_with_session(run))} rows")
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from server.rollups.jobs import run_jobs
+
+    async def run(session, settings):  # noqa: ANN001, ANN202
+        return await run_jobs(session)
+
+    print("jobs ran:", asyncio.run(_with_session(run)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tsunagu", description="Tsunagu つなぐ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", default="info")
+    p.add_argument("--no-jobs", action="store_true", help="do not run the scheduled jobs in this process")
     p.set_defaults(fn=cmd_serve)
 
     p = sub.add_parser("migrate", help="upgrade the database to the newest migration")
@@ -138,6 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("audit", help="audit trail tools")
     p.add_argument("action", choices=["verify", "write-heads"])
     p.set_defaults(fn=cmd_audit)
+
+    p = sub.add_parser("rollups", help="console rollups (server/rollups)")
+    p.add_argument("action", choices=["rebuild"])
+    p.set_defaults(fn=cmd_rollups)
+
+    p = sub.add_parser("jobs", help="scheduled jobs (the console's daily snapshot); for cron or a systemd timer")
+    p.add_argument("action", choices=["run"])
+    p.set_defaults(fn=cmd_jobs)
 
     args = parser.parse_args(argv)
     try:

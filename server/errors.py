@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
@@ -152,7 +153,9 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
     if isinstance(exc, (NotSignedIn, StepUpRequired)) and not _wants_json(request) \
             and request.method == "GET" and "hx-request" not in request.headers:
         target = "/stepup" if isinstance(exc, StepUpRequired) else "/signin"
-        return Redirect(f"{target}?next={request.url.path}", status_code=303)
+        # Keep the query (an export's table and format), encoded so it stays one parameter.
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"{target}?next={quote(wanted, safe='/')}", status_code=303)
     return error_response(request, exc.status, exc.message, headers, exc.fields)
 
 

@@ -14,3 +14,4 @@ metadata = Base.metadata
 from server.activity import models as _activity  # noqa: F401
 from server.salons import models as _salons  # noqa: F401
 from server.casework import models as _casework  # noqa: F401
+from server.rollups import models as _rollups  # noqa: F401

@@ -1,7 +1,7 @@
 """casework
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0011
 Create Date: 2026-11-27 06:03:14.258594
 """
 from alembic import op
@@ -10,7 +10,7 @@ import server.db
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -38,6 +38,7 @@ from server.errors import Conflict, Invalid, NotFound
 from server.households import crypto
 from server.households.models import Household, Person
 from server.i18n import N_
+from server.rollups.hooks import concern_changed, concern_keys
 from server.scope import Scope, build_scope, require_household
 from server.users.models import RoleGrant, User
 
@@ -217,6 +218,7 @@ async def _create(session: AsyncSession, *, actor: User, client_id: str, municip
     session.add(ConcernEvent(concern_id=row.id, kind="move", action="raise", to_state="new",
                              organisation_id=org.id, actor_id=actor.id, created_at=now))
     await session.flush()
+    await concern_changed(session, row)
     return row, True
 
 
@@ -257,6 +259,7 @@ async def complete_concern(session: AsyncSession, *, actor: User, concern_id: in
     if errors:
         raise Invalid(fields=errors)
     household = await session.get(Household, row.household_id) if row.household_id else None
+    before = concern_keys(row)
     row.target_group, row.category, row.urgency = target_group, category, urgency
     row.seen_sealed, row.done_sealed = seal(seen, "seen"), seal(done, "done")
     row.basis = await _basis(session, category, urgency, household)
@@ -269,7 +272,7 @@ async def complete_concern(session: AsyncSession, *, actor: User, concern_id: in
             row.organisation_id, row.arrived_at = org.id, utcnow()
         row.route_id, row.routed_by = (route.id if route else None), ("route" if route else "fallback")
     row.due_at = await targets.compute_due(session, row.municipality_id, urgency, row.arrived_at)
-    await session.flush()
+    await concern_changed(session, row, before)
     await record(session, action="concern.completed", actor_id=actor.id, municipality_id=row.municipality_id,
                  object_type="concern", object_id=row.id)
     return row
@@ -333,11 +336,13 @@ async def move(session: AsyncSession, *, actor: User, concern_id: int, action: s
                       routed_by="transfer", route_id=None,
                       due_at=await targets.compute_due(session, row.municipality_id, row.urgency, now))
     from_org, from_state = row.organisation_id, row.state
+    before = concern_keys(row)
     done = await session.execute(update(Concern).where(Concern.id == row.id, Concern.state == row.state,
                                                        Concern.organisation_id == from_org).values(**values))
     if done.rowcount != 1:
         raise Conflict()
     await session.refresh(row)
+    await concern_changed(session, row, before)
     session.add(ConcernEvent(concern_id=row.id, kind="move", action=action, from_state=from_state, to_state=new_state,
                              organisation_id=from_org, to_organisation_id=target.id if target else None,
                              actor_id=actor.id, text_sealed=seal(reason, "event"), created_at=now))
@@ -402,8 +407,9 @@ async def close_on_death(session: AsyncSession, *, household_id: int | None = No
     rows = (await session.scalars(select(Concern).where(clause, Concern.state.in_(OPEN)))).all()
     now = utcnow()
     for row in rows:
-        from_state = row.state
+        from_state, before = row.state, concern_keys(row)
         row.state, row.closed_at = next_state(from_state, "close_on_death"), now
+        await concern_changed(session, row, before)
         session.add(ConcernEvent(concern_id=row.id, kind="move", action="close_on_death", from_state=from_state,
                                  to_state=row.state, organisation_id=row.organisation_id, actor_id=None,
                                  text_sealed=seal("died", "event"), created_at=now))
@@ -418,7 +424,9 @@ async def withdraw_with_contact(session: AsyncSession, *, contact_id: int) -> No
     if row is None or row.state != "new":
         return
     now = utcnow()
+    before = concern_keys(row)
     row.state, row.closed_at = next_state("new", "withdraw"), now
+    await concern_changed(session, row, before)
     session.add(ConcernEvent(concern_id=row.id, kind="move", action="withdraw", from_state="new", to_state=row.state,
                              organisation_id=row.organisation_id, actor_id=row.reporter_id, created_at=now))
     await session.flush()

@@ -43,6 +43,7 @@ from server.households import crypto
 from server.households.models import Household, Person, WatchSettings
 from server.households.service import DEFAULT_SETTINGS
 from server.i18n import N_, TOKYO
+from server.rollups.hooks import contact_changed
 from server.scope import Scope, household_clause, require_household
 from server.users.models import User
 
@@ -257,6 +258,7 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
         if found is None:
             raise
         return found, False
+    await contact_changed(session, area_id=household.area_id, occurred_at=when, method=row.method, outcome=row.outcome)
     await _after_log(session, actor, row, household, data, close_revisits=bool(has_open_revisit), audit=audit)
     if audit:
         await record(session, action="contact.logged", actor_id=actor.id, municipality_id=household.municipality_id,
@@ -336,6 +338,8 @@ async def withdraw_contact(session: AsyncSession, *, actor: User, scope: Scope, 
     row, household = await _editable(session, actor, scope, contact_id)
     now = utcnow()
     row.withdrawn_at = now
+    await contact_changed(session, area_id=household.area_id, occurred_at=row.occurred_at, method=row.method,
+                          outcome=row.outcome, n=-1)
     await session.execute(update(Revisit).where(Revisit.contact_id == row.id, Revisit.closed_at.is_(None))
                           .values(closed_at=now, closed_reason="withdrawn"))
     from server.concerns.service import withdraw_with_contact
@@ -362,6 +366,8 @@ async def correct_contact(session: AsyncSession, *, actor: User, scope: Scope, c
         raise Invalid(fields={"client_id": N_("The form was incomplete. Please reload the page and try again.")})
     new.corrects_id = old.id
     old.superseded_at = new.created_at
+    await contact_changed(session, area_id=household.area_id, occurred_at=old.occurred_at, method=old.method,
+                          outcome=old.outcome, n=-1)
     await session.execute(update(Revisit).where(Revisit.contact_id == old.id, Revisit.closed_at.is_(None))
                           .values(closed_at=old.superseded_at, closed_reason="withdrawn"))
     # The old contact's concern stays linked to it: what was decided then is kept as made.
@@ -477,6 +483,8 @@ async def log_gathering_contact(session: AsyncSession, *, actor: User, owner_rol
                   counts_for_cadence=rules.salon_counts_for_cadence, created_at=now)
     session.add(row)
     await session.flush()
+    await contact_changed(session, area_id=household.area_id, occurred_at=occurred_at, method="salon",
+                          outcome=row.outcome)
     data = ContactInput(household_id=household.id, client_id=client_id, method="salon", outcome=row.outcome,
                         flag_concern=flag_concern and row.outcome in URGENCY_FOR)
     await _after_log(session, actor, row, household, data, close_revisits=False)

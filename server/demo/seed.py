@@ -56,6 +56,7 @@ SEED_STEPS: list[str] = [
     "server.salons.demo:seed_salons",  # salons: 緑が丘ふれあいサロン with a month run, a 座談会 in 本町
     "server.concerns.demo:seed_concerns",  # concerns: a few at every stage
     "server.casework.demo:seed_casework",  # casework: an 8050 household from intake to a 支援会議, gaps
+    "server.rollups.demo:seed_rollups",  # console: rebuild the rollups, take today's snapshot (keep last)
 ]
 
 

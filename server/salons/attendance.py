@@ -28,6 +28,7 @@ from server.households import crypto
 from server.households.models import Household, Person
 from server.households.text import clean, normalise
 from server.i18n import N_, TOKYO
+from server.rollups import hooks as rollups
 from server.salons import followup
 from server.salons.access import require_session
 from server.salons.models import ATTENDANCE, Attendance, RosterMember, Salon, SalonSession, Signup
@@ -105,6 +106,9 @@ async def _sync_contact(session: AsyncSession, *, actor: User, scope: Scope, ses
         if contact is not None and contact.withdrawn_at is None:
             contact.withdrawn_at = utcnow()
             await session.flush()
+            await rollups.contact_changed(session, area_id=(await session.get(Household, contact.household_id)).area_id,
+                                          occurred_at=contact.occurred_at, method=contact.method,
+                                          outcome=contact.outcome, n=-1)
             await contacts._refresh_last_contact(session, await session.get(Household, contact.household_id))
             await record(session, action="contact.withdrawn", actor_id=actor.id,
                          municipality_id=contact.municipality_id, object_type="contact", object_id=contact.id,
@@ -125,6 +129,7 @@ async def record_attendance(session: AsyncSession, *, actor: User, scope: Scope,
     if noticed is not None and len(noticed) > NOTICED_LIMIT:
         raise Invalid(fields={"noticed": N_("Please keep it under 500 characters.")})
     _check_takeable(sess)
+    tracker = await rollups.SalonTracker.start(session, salon)
     values = {"status": status, "recorded_by": actor.id, "recorded_at": utcnow(), "client_id": (client_id or "")[:64]}
     if noticed is not None:
         values["noticed_sealed"] = crypto.seal(noticed.strip(), "salons.noticed") if noticed.strip() else None
@@ -133,6 +138,7 @@ async def record_attendance(session: AsyncSession, *, actor: User, scope: Scope,
     await _sync_contact(session, actor=actor, scope=scope, sess=sess, row=row)
     await followup.after_attendance(session, salon=salon, sess=sess, person_id=person_id, status=status,
                                     actor=actor)
+    await tracker.done()
     await record(session, action="salon.attendance_recorded", actor_id=actor.id, municipality_id=salon.municipality_id,
                  object_type="salon_session", object_id=sess.id, ids=[person_id])
     return row
@@ -149,6 +155,7 @@ async def add_walk_in(session: AsyncSession, *, actor: User, scope: Scope, sessi
     if stored is not None:
         return stored
     _check_takeable(sess)
+    tracker = await rollups.SalonTracker.start(session, salon)
     if person_id is not None:
         person = await require_person(session, scope, person_id)
         if person.municipality_id != salon.municipality_id:
@@ -167,6 +174,7 @@ async def add_walk_in(session: AsyncSession, *, actor: User, scope: Scope, sessi
                                                    "recorded_at": utcnow(), "client_id": client_id})
     sess.attendance_taken_at = sess.attendance_taken_at or utcnow()
     await _sync_contact(session, actor=actor, scope=scope, sess=sess, row=row)
+    await tracker.done()
     await record(session, action="salon.walk_in_added", actor_id=actor.id, municipality_id=salon.municipality_id,
                  object_type="salon_session", object_id=sess.id, ids=[person.id])
     return row

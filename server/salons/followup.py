@@ -31,6 +31,7 @@ from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households.models import Household, Person
 from server.i18n import N_, TOKYO
+from server.rollups.hooks import SalonTracker
 from server.salons.access import runs
 from server.salons.models import FOLLOWUP_OUTCOMES, Attendance, Followup, RosterMember, Salon, SalonSession
 from server.scope import Scope, descendants, household_clause
@@ -129,7 +130,9 @@ async def record_outcome(session: AsyncSession, *, actor: User, scope: Scope, fo
         raise Invalid(fields={"outcome": N_("Choose what came of the follow-up.")})
     if row.closed_at is not None:
         return row
+    tracker = await SalonTracker.start(session, salon)
     row.outcome, row.closed_at, row.closed_by = outcome, utcnow(), actor.id
+    await tracker.done()
     await record(session, action="salon.followup_closed", actor_id=actor.id, municipality_id=salon.municipality_id,
                  object_type="salon_followup", object_id=row.id, ids=[row.person_id])
     return row

@@ -21,6 +21,7 @@ from server.errors import Invalid, NotFound
 from server.households.models import Person
 from server.households.text import clean, normalise
 from server.i18n import N_, TOKYO
+from server.rollups.hooks import SalonTracker
 from server.salons import schedule
 from server.salons.access import require_salon, require_session, runs
 from server.salons.models import (
@@ -276,7 +277,9 @@ async def cancel_session(session: AsyncSession, *, actor: User, scope: Scope, se
         return row
     if row.attendance_taken_at is not None:
         raise Invalid(fields={"session": N_("Attendance was already taken for this session.")})
+    tracker = await SalonTracker.start(session, salon)
     row.status, row.changed_at = "cancelled", utcnow()
+    await tracker.done()
     await record(session, action="salon.session_cancelled", actor_id=actor.id, municipality_id=salon.municipality_id,
                  object_type="salon_session", object_id=row.id)
     return row
