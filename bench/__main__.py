@@ -7,11 +7,13 @@ import sys
 BENCHES = {
     "watchover": "bench.watchover",  # 100,000-person city: round, household page, quick log vs bare insert
     "offline": "bench.offline",  # bytes for the round page, precache and bundle; replay of 500 entries
+    # Lighthouse mobile for /signin and /round (installs lighthouse into var/bench; not run by default)
+    "lighthouse": "bench.lighthouse",
 }
 
 
 def main(argv: list[str]) -> int:
-    names = [a for a in argv if not a.startswith("-")] or list(BENCHES)
+    names = [a for a in argv if not a.startswith("-")] or [b for b in BENCHES if b != "lighthouse"]
     for name in names:
         importlib.import_module(BENCHES[name]).main([a for a in argv if a.startswith("-")])
     return 0
