@@ -14,6 +14,14 @@ from tests.browser.test_offline import ready_for_offline, seed, sign_in_cookie
 SAVED = "この端末に保存しました（未送信 {n} 件）"
 
 
+def wait_badge(page, n: int, timeout: float = 20) -> None:  # noqa: ANN001
+    """Polled from Python: with a context route active, Playwright's wait_for_function stalled here."""
+    deadline = time.monotonic() + timeout
+    while page.locator("#outbox-badge").get_attribute("data-count") != str(n):
+        assert time.monotonic() < deadline, page.locator("#outbox-badge").get_attribute("data-count")
+        page.wait_for_timeout(200)
+
+
 def abort_posts(route) -> None:  # noqa: ANN001
     """A connection that says it is up but is not: the POST never reaches the server."""
     if route.request.method == "POST":
@@ -63,10 +71,10 @@ def test_plain_concern_and_sign_up_forms_go_to_the_outbox_when_the_request_fails
     page.goto(live_server.url + f"/concerns/new?household_id={seeded['household']}")
     page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
     assert page.evaluate("() => navigator.onLine")
-    browser_context.route("**/concerns", abort_posts)
+    browser_context.route("**/*", abort_posts)  # every POST fails (the outbox's /sync too)
     page.locator("textarea[name=seen]").fill("足を引きずっていた")
     page.locator("form[action='/concerns'] button[type=submit]").last.click()
-    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '1'")
+    wait_badge(page, 1)
     assert SAVED.format(n=1) in page.locator("#outbox-status").inner_text()
     assert page.url.endswith(f"/concerns/new?household_id={seeded['household']}")  # not the offline page
     assert page.locator("form[action='/concerns'] button[type=submit]").last.is_disabled()  # queued once
@@ -74,18 +82,15 @@ def test_plain_concern_and_sign_up_forms_go_to_the_outbox_when_the_request_fails
     signup_page = browser_context.new_page()
     signup_page.goto(live_server.url + f"/salons/sessions/{seeded['session']}")
     signup_page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
-    browser_context.route("**/signups", abort_posts)
     signup_page.locator(f"form[action='/salons/sessions/{seeded['session']}/signups'] button[type=submit]").click()
-    signup_page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '2'")
+    wait_badge(signup_page, 2)
     assert SAVED.format(n=2) in signup_page.locator("#outbox-status").inner_text()
     assert arrived() == {"concerns": 0, "signups": []}
 
     # The connection really returns: the outbox replays, each entry arrives once.
-    browser_context.unroute("**/concerns")
-    browser_context.unroute("**/signups")
+    browser_context.unroute("**/*")
     signup_page.evaluate("() => window.tsunaguOffline.replay()")
-    signup_page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '0'",
-                                  timeout=20_000)
+    wait_badge(signup_page, 0)
     signup_page.evaluate("() => window.tsunaguOffline.replay()")
     assert arrived() == {"concerns": 1, "signups": [seeded["person"]]}
 
