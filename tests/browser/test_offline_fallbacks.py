@@ -150,3 +150,74 @@ def test_background_sync_replays_the_outbox_with_no_page_open(live_server, brows
     again.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
     assert again.locator("#outbox-badge").get_attribute("data-count") == "0"
     assert contacts(live_server) == 1
+
+
+def test_a_deactivated_commissioner_signs_in_once_to_send_what_waited_and_it_is_held(live_server, page):
+    import re
+
+    from tests.browser.conftest import virtual_authenticator, without_passkey_autofill
+
+    def setup():  # noqa: ANN202
+        async def go(session):  # noqa: ANN001, ANN202
+            from server.auth.invitations import create_invitation
+            from server.households import crypto
+            from tests.watchover.builders import household
+            from tests.watchover.conftest import make_town
+
+            crypto.configure(load(live_server.env).data_key)
+            town = await make_town(session)
+            town.comm.locale = "ja"
+            h = await household(session, town, volunteers=(), people=(("山田 花子", "ヤマダ ハナコ", 1940),))
+            return {"household": h.id, "comm": town.comm.id, "coord": town.coord.id,
+                    "token": await create_invitation(session, actor_id=None, user=town.comm)}
+        return live_server.run(go)
+
+    def deactivate():  # noqa: ANN202
+        async def go(session):  # noqa: ANN001, ANN202
+            from server.users import service as users
+            from server.users.models import User
+
+            await users.deactivate_user(session, actor=await session.get(User, seeded["coord"]),
+                                        user_id=seeded["comm"])
+        return live_server.run(go)
+
+    def ledger():  # noqa: ANN202
+        from server.audit.models import AuditEvent
+        from server.auth.models import WebSession
+        from server.contacts.models import Contact
+        from server.offline.models import SyncEntry
+
+        async def go(session):  # noqa: ANN001, ANN202
+            return {"entries": [(e.status, e.reason) for e in (await session.scalars(select(SyncEntry))).all()],
+                    "contacts": await session.scalar(select(func.count()).select_from(Contact)),
+                    "sessions": await session.scalar(select(func.count()).select_from(WebSession).where(
+                        WebSession.user_id == seeded["comm"])),
+                    "replays": await session.scalar(select(func.count()).select_from(AuditEvent).where(
+                        AuditEvent.action == "auth.replay_signed_in"))}
+        return live_server.run(go)
+
+    seeded = setup()
+    start(live_server)
+    virtual_authenticator(page)
+    without_passkey_autofill(page)
+    page.goto(f"{live_server.url}/invite/{seeded['token']}")
+    page.get_by_role("button", name="この端末でパスキーを作成する").click()
+    page.wait_for_url(re.compile(r"/home$"))
+    ready_for_offline(page, live_server)
+    page.context.set_offline(True)
+    page.locator("[data-quick-log]").first.click()
+    wait_badge(page, 1)
+    deactivate()  # while the phone had no signal
+    page.context.set_offline(False)
+
+    page.goto(f"{live_server.url}/signin")
+    page.get_by_role("button", name="パスキーでサインイン").click()
+    # The replay-only session lands on /sync/replay, sends what waited, and signs out by itself.
+    page.wait_for_url(re.compile(r"/sync/replay$"))
+    page.wait_for_url(re.compile(r"/signin$"), timeout=30_000)
+    assert ledger() == {"entries": [("held", "access_ended")], "contacts": 0, "sessions": 0, "replays": 1}
+
+    page.get_by_role("button", name="パスキーでサインイン").click()
+    page.get_by_text("すでに一度送信されています").wait_for()
+    assert page.url.endswith("/signin")
+    assert ledger()["sessions"] == 0
