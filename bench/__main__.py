@@ -10,11 +10,13 @@ BENCHES = {
     "activity": "bench.activity",  # a 4,000-commissioner prefecture's table: live vs municipal snapshots
     # Console at prefecture scale (needs `python -m bench.prefecture` first: ~10M contacts, var/bench/)
     "console": "bench.console",
+    # Lighthouse mobile for /signin and /round (installs lighthouse into var/bench; not run by default)
+    "lighthouse": "bench.lighthouse",
 }
 
 
 def main(argv: list[str]) -> int:
-    names = [a for a in argv if not a.startswith("-")] or list(BENCHES)
+    names = [a for a in argv if not a.startswith("-")] or [b for b in BENCHES if b != "lighthouse"]
     for name in names:
         importlib.import_module(BENCHES[name]).main([a for a in argv if a.startswith("-")])
     return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, JSONList, UTCDateTime, utcnow
@@ -73,3 +73,6 @@ class WebSession(Base):
     passkey_id: Mapped[int | None] = mapped_column(ForeignKey("passkeys.id"))
     locale: Mapped[str | None] = mapped_column(String(8))
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A deactivated person's one sign-in that reaches nothing but /sync (server/offline):
+    # everything it delivers is held for the coordinator's review.
+    replay_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())

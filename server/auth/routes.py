@@ -114,7 +114,9 @@ async def signin_verify(request: Request, db: AsyncSession, current: Current, se
                                            credential=data.get("credential"))
     except service.PasskeyFailed as exc:
         return refused(exc)
-    return json_answer(current, {"redirect": safe_next(data.get("next"))}, done.token)
+    # A replay-only sign-in (access ended, entries waiting) reaches nothing but the page that sends them.
+    target = "/sync/replay" if done.web_session.replay_only else safe_next(data.get("next"))
+    return json_answer(current, {"redirect": target}, done.token)
 
 
 @post("/signout", opt=PUBLIC)

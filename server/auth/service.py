@@ -8,7 +8,11 @@ Rules:
 - a refused ceremony raises PasskeyFailed AFTER recording auth.signin_failed: the caller
   commits (the handler returns the error instead of raising), so the failure stays audited
   and the challenge stays used;
-- signing in rotates the session id (sessions.start_signed_in deletes the pre-sign-in row).
+- signing in rotates the session id (sessions.start_signed_in deletes the pre-sign-in row);
+- a deactivated person whose passkey is still valid may sign in ONCE (per deactivation) in
+  replay-only mode: the session reaches nothing but /sync (server/offline/replay.py), lasts
+  15 minutes, and everything it delivers is held for the coordinator (server/offline). A revoked
+  passkey (a phone reported lost, or replaced by a re-invitation) cannot sign in at all.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.models import AuditEvent
 from server.audit.service import record
 from server.auth import webauthn as wa
 from server.auth.invitations import hash_token
@@ -26,6 +31,7 @@ from server.config import Settings
 from server.db import utcnow
 from server.errors import DomainError, NotFound
 from server.i18n import N_, gettext as _
+from server.offline import replay as replay_rules
 from server.users.models import User
 
 MSG_FAILED = N_("Your passkey could not be checked. Please try again.")
@@ -159,8 +165,18 @@ async def begin_signin(session: AsyncSession, settings: Settings, *, web_session
     return wa.authentication_options(settings, challenge)
 
 
+async def _replay_used(session: AsyncSession, user: User) -> bool:
+    """Whether the deactivated person already had their one replay-only sign-in."""
+    since = user.deactivated_at
+    query = select(AuditEvent.id).where(AuditEvent.action == replay_rules.ACTION, AuditEvent.actor_id == user.id)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    return await session.scalar(query.limit(1)) is not None
+
+
 async def _assert(session: AsyncSession, settings: Settings, *, credential: object, purpose: str,
-                  web_session: WebSession, user_id: int | None = None) -> tuple[Passkey, User]:
+                  web_session: WebSession, user_id: int | None = None,
+                  allow_replay: bool = False) -> tuple[Passkey, User]:
     """Shared by sign-in and step-up: challenge, credential, person, signature, sign count."""
     user: User | None = None
     passkey: Passkey | None = None
@@ -172,7 +188,11 @@ async def _assert(session: AsyncSession, settings: Settings, *, credential: obje
             await _failed(session, user=None)
             raise PasskeyFailed(MSG_UNKNOWN)
         user = await session.get(User, passkey.user_id)
-        if user is None or user.status != "active":
+        replay = allow_replay and user is not None and user.status == "deactivated"
+        if replay and await _replay_used(session, user):
+            await _failed(session, user=user, passkey=passkey)
+            raise PasskeyFailed(replay_rules.MSG_USED)
+        if user is None or (user.status != "active" and not replay):
             await _failed(session, user=user, passkey=passkey)
             raise PasskeyFailed(MSG_INACTIVE)
         handle = (credential.get("response") or {}).get("userHandle")  # type: ignore[union-attr]
@@ -199,7 +219,13 @@ async def _sign_in(session: AsyncSession, settings: Settings, *, user: User, old
 async def finish_signin(session: AsyncSession, settings: Settings, *, web_session: WebSession,
                         credential: object) -> SignedIn:
     passkey, user = await _assert(session, settings, credential=credential, purpose="signin",
-                                  web_session=web_session)
+                                  web_session=web_session, allow_replay=True)
+    if user.status == "deactivated":
+        token, row = await start_signed_in(session, settings, user=user, old=web_session, passkey_id=passkey.id,
+                                           replay_only=True)
+        await record(session, action=replay_rules.ACTION, actor_id=user.id,
+                     municipality_id=user.municipality_id, object_type="passkey", object_id=passkey.id)
+        return SignedIn(token=token, web_session=row, user=user)
     return await _sign_in(session, settings, user=user, old=web_session, passkey=passkey)
 
 

@@ -6,7 +6,9 @@ Rules:
 - the id is rotated at sign-in (the pre-sign-in session is deleted), and sign-out ends it on the server;
 - staff roles: idle 30 min / absolute 12 h; field roles: idle 8 h / absolute 7 days (settings);
 - background requests (X-Tsunagu-Background: 1, sent by polling and sync) never extend the idle time;
-- a deactivated person's sessions end at once (checked on every request, and deleted on deactivation).
+- a deactivated person's sessions end at once (checked on every request, and deleted on deactivation),
+  except their one replay-only session (auth.service.finish_signin), which reaches nothing but
+  replay_rules.PATHS (anything else: 403 with ReplayOnly's message) and lasts replay_rules.LIFETIME.
 """
 from __future__ import annotations
 
@@ -24,14 +26,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.models import WebSession
 from server.config import Settings
 from server.db import UTCDateTime, end_read_phase, utcnow
-from server.errors import NotSignedIn, StepUpRequired
+from server.errors import Forbidden, NotSignedIn, StepUpRequired
 from server.i18n import negotiate, set_locale
+from server.offline import replay as replay_rules
 from server.scope import Scope, build_scope, live_grant, reached_column
 from server.users.models import FIELD_ROLES, RoleGrant, User
 
 ANON_LIFETIME = dt.timedelta(hours=2)
 TOUCH_EVERY = dt.timedelta(seconds=60)
 BACKGROUND_HEADER = "x-tsunagu-background"
+
+
+class ReplayOnly(Forbidden):
+    default = replay_rules.MSG_ONLY_SYNC
 
 
 def hash_token(token: str) -> str:
@@ -64,6 +71,9 @@ class Current:
     user: User | None
     scope: Scope | None
     locale: str
+    # A deactivated person's one session that reaches nothing but /sync (read once, here: templates
+    # must not touch the ORM row, which an error page sees detached after a rollback).
+    replay_only: bool = False
 
     @property
     def signed_in(self) -> bool:
@@ -116,16 +126,20 @@ async def start_anonymous(session: AsyncSession) -> tuple[str, WebSession]:
 
 
 async def start_signed_in(session: AsyncSession, settings: Settings, *, user: User, old: WebSession | None,
-                          passkey_id: int | None) -> tuple[str, WebSession]:
+                          passkey_id: int | None, replay_only: bool = False) -> tuple[str, WebSession]:
     """Rotate: the pre-sign-in session is deleted, a new random id is issued."""
     if old is not None:
         await session.execute(delete(WebSession).where(WebSession.id == old.id))
-    idle, absolute = await limits_for(session, settings, user.id)
+    if replay_only:
+        idle = absolute = int(replay_rules.LIFETIME.total_seconds())
+    else:
+        idle, absolute = await limits_for(session, settings, user.id)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     row = WebSession(id=hash_token(token), user_id=user.id, created_at=now, last_seen_at=now,
                      absolute_expires_at=now + dt.timedelta(seconds=absolute), idle_seconds=idle,
-                     verified_at=now, passkey_id=passkey_id, locale=old.locale if old else None)
+                     verified_at=now, passkey_id=passkey_id, locale=old.locale if old else None,
+                     replay_only=replay_only)
     session.add(row)
     await session.flush()
     return token, row
@@ -182,7 +196,9 @@ async def resolve(request: Request, session: AsyncSession, settings: Settings) -
             grants = [g for _s, _u, g, _r in found if g is not None]
             reached = found[0][3]
             reached = json.loads(reached) if isinstance(reached, str) else (reached or [])
-            if _expired(row, now) or (row.user_id is not None and (user is None or user.status != "active")):
+            inactive = row.user_id is not None and (user is None or user.status != "active") and not (
+                row.replay_only and user is not None and user.status == "deactivated")
+            if _expired(row, now) or inactive:
                 end, row, user = row, None, None
             elif user is not None and request.headers.get(BACKGROUND_HEADER) != "1" \
                     and now - row.last_seen_at >= TOUCH_EVERY:
@@ -201,8 +217,12 @@ async def resolve(request: Request, session: AsyncSession, settings: Settings) -
                        request.headers.get("accept-language"))
     set_locale(locale)
     request.state.locale_set = True
-    current = Current(settings=settings, web_session=row, user=user, scope=scope, locale=locale)
+    replay_only = bool(row is not None and row.replay_only)
+    current = Current(settings=settings, web_session=row, user=user, scope=scope, locale=locale,
+                      replay_only=replay_only)
     request.state.current = current
+    if replay_only and (request.method, request.url.path) not in replay_rules.PATHS:
+        raise ReplayOnly()
     return current
 
 

@@ -99,6 +99,13 @@ async def inbox(session: AsyncSession, *, actor: User, scope: Scope) -> dict:
     return view
 
 
+async def _in_scope(session: AsyncSession, scope: Scope, household_id: int) -> bool:
+    from server.scope import household_clause
+
+    return (await session.scalar(select(Household.id).where(
+        Household.id == household_id, await household_clause(session, scope)))) is not None
+
+
 def reader_role(row: Concern, scope: Scope, user: User) -> str:
     if "professional" in scope.roles and row.organisation_id in scope.organisations:
         return "org"
@@ -140,6 +147,10 @@ async def detail(session: AsyncSession, *, actor: User, scope: Scope, concern_id
     orgs = {o.id: o for o in (await session.scalars(select(Organisation).where(
         Organisation.municipality_id == row.municipality_id).order_by(Organisation.id))).all()}
     household = await session.get(Household, row.household_id) if row.household_id else None
+    if household is not None and role == "reporter" and not await _in_scope(session, scope, household.id):
+        # A reporter whose household was reassigned away (e.g. an offline concern routed on
+        # arrival) sees the concern's status and replies, not the household.
+        household = None
     out = Detail(concern=row, role=role, org=orgs.get(row.organisation_id) or await session.get(Organisation, row.organisation_id),
                  area=await session.get(Area, row.area_id), household=household,
                  seen=unseal(row.seen_sealed, "seen"), done=unseal(row.done_sealed, "done"),

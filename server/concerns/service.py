@@ -151,8 +151,13 @@ async def _stored(session: AsyncSession, reporter_id: int, client_id: str) -> Co
 async def raise_concern(session: AsyncSession, *, actor: User, client_id: str, target_group: str, category: str,
                         urgency: str, seen: str, done: str = "", household_id: int | None = None,
                         area_id: int | None = None, place: str = "", person_id: int | None = None,
-                        scope: Scope | None = None, audit: bool = True) -> tuple[Concern, bool]:
-    """Returns (concern, created). Callable with plain data (the page, the offline outbox, tests)."""
+                        scope: Scope | None = None, audit: bool = True,
+                        formerly_assigned: bool = False) -> tuple[Concern, bool]:
+    """Returns (concern, created). Callable with plain data (the page, the offline outbox, tests).
+
+    formerly_assigned (the offline outbox only: concerns are never held): a household reassigned away
+    from the reporter after they wrote the concern is still accepted if they were once assigned to
+    it; the concern is routed, and the reporter gains no read access to the household."""
     scope = scope or await build_scope(session, actor)
     if not scope.has(*RAISERS):
         raise NotFound()
@@ -165,7 +170,12 @@ async def raise_concern(session: AsyncSession, *, actor: User, client_id: str, t
     errors: dict[str, str] = {}
     household = None
     if household_id is not None:
-        household = await require_household(session, scope, household_id)
+        try:
+            household = await require_household(session, scope, household_id)
+        except NotFound:
+            if not formerly_assigned:
+                raise
+            household = await _formerly_assigned(session, actor.id, household_id)
         area_id, municipality_id = household.area_id, household.municipality_id
         if person_id is not None:
             person = await session.get(Person, person_id)
@@ -191,6 +201,17 @@ async def raise_concern(session: AsyncSession, *, actor: User, client_id: str, t
         await record(session, action="concern.raised", actor_id=actor.id, municipality_id=municipality_id,
                      object_type="concern", object_id=row.id, ids=[household.id] if household else None)
     return row, created
+
+
+async def _formerly_assigned(session: AsyncSession, user_id: int, household_id: int) -> Household:
+    """The household if the person was assigned to it once (an ended assignment), else NotFound."""
+    from server.assignments.models import Assignment
+
+    row = (await session.scalars(select(Household).join(Assignment, Assignment.household_id == Household.id).where(
+        Household.id == household_id, Assignment.user_id == user_id, Assignment.valid_to.is_not(None)))).first()
+    if row is None:
+        raise NotFound()
+    return row
 
 
 async def _create(session: AsyncSession, *, actor: User, client_id: str, municipality_id: int, area_id: int,

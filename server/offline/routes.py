@@ -140,9 +140,18 @@ async def sync(request: Request, db: AsyncSession, current: Current) -> Response
     entries = service.parse_batch(await _body(request))
     # Access ended (term over, every role grant expired) while entries waited: they are still
     # taken, and all held for the coordinator's review.
+    # A deactivated person's replay-only sign-in (server/offline/replay.py): the same.
     results = await service.sync_batch(db, actor=current.user, scope=scope, entries=entries,
-                                       replay_only=not scope.roles)
+                                       replay_only=not scope.roles or current.replay_only)
     return _json({"results": results})
+
+
+@get("/sync/replay", opt=SIGNED_IN)
+async def replay_page(request: Request, current: Current) -> Response:
+    """Where a replay-only sign-in lands: js/offline.js sends what waits on the phone, then signs out.
+    Also reachable by anyone signed in (it only sends their own outbox)."""
+    current.require_user()
+    return page(request, "offline/replay.html", {"replay_only": current.replay_only})
 
 
 @post("/sync/discarded", opt=SIGNED_IN, status_code=200)
@@ -197,4 +206,4 @@ async def review_dismiss(db: AsyncSession, current: Current, entry_id: int) -> R
 
 
 ROUTES = [manifest, install_page, service_worker, offline_page, offline_round, round_bundle, sync_key, sync,
-          sync_discarded, review_page, review_retry, review_dismiss]
+          replay_page, sync_discarded, review_page, review_retry, review_dismiss]

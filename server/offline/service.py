@@ -144,7 +144,9 @@ async def _one(session: AsyncSession, actor: User, scope: Scope, e: Incoming, ke
         data = await keys.open_envelope(session, e.sealed, client_id=e.client_id, kind=e.kind, cache=key_cache)
         if kind is None:
             raise Held("unknown_kind")
-        if replay_only and not kind.never_held:
+        if replay_only:
+            # Access ended (term over, or a deactivated person's replay-only sign-in): everything
+            # delivered, concerns included, waits for the coordinator.
             raise Held("access_ended")
         ctx = SyncContext(actor=actor, scope=scope, client_id=e.client_id, client_at=e.client_at, data=data)
         try:
@@ -169,7 +171,7 @@ async def _one(session: AsyncSession, actor: User, scope: Scope, e: Incoming, ke
         payload = {"envelope": e.sealed}
     except Held as exc:
         held, payload = exc, {"data": data, "errors": exc.errors}
-    if kind is not None and kind.never_held and held.reason not in ("unreadable",):
+    if kind is not None and kind.never_held and held.reason not in ("unreadable", "access_ended"):
         held.reason = "failed"
     return await _hold(session, actor, row, held.reason, payload)
 

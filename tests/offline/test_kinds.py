@@ -159,3 +159,35 @@ async def test_a_cancelled_session_or_out_of_scope_holds_attendance_and_sign_up(
     await sign_in(client, sessionmaker, settings, town.coord)
     page = (await client.get("/sync/review")).text
     assert all(f"held-{h.id}" in page for h in held)
+
+
+async def test_a_concern_for_a_household_reassigned_meanwhile_is_routed_not_held(client, db, sessionmaker,
+                                                                               settings, town):
+    from server.assignments import service as assignments
+
+    h = await household(db, town)
+    foreign = await household(db, town, commissioner="comm2", volunteers=(), address="山手2-2-2")
+    await sign_in(client, sessionmaker, settings, town.comm)
+    phone = Phone(client)
+    await phone.fetch_key()
+    entry = concern(phone, h.id)
+    never_mine = concern(phone, foreign.id)
+    # While the phone had no signal, the coordinator handed the household to another commissioner.
+    await assignments.assign(db, actor=town.coord, scope=await build_scope(db, town.coord), household_id=h.id,
+                             user_id=town.comm2.id, role="commissioner")
+    await db.commit()
+    r = await phone.send([entry, never_mine])
+    assert [(x["status"], x.get("reason")) for x in r.json()["results"]] == [("stored", None), ("held", "failed")]
+    row = (await db.scalars(select(Concern))).one()
+    assert row.household_id == h.id and row.reporter_id == town.comm.id and row.organisation_id is not None
+    assert row.state == "new" and row.routed_by in ("route", "fallback")
+    await db.commit()
+    # The reporter still has no read access to the household: 404 on its page; the concern's own
+    # page shows its status, not the household's address.
+    assert (await client.get(f"/households/{h.id}")).status_code == 404
+    detail = await client.get(f"/concerns/{row.id}")
+    assert detail.status_code == 200 and "港町1-2-3" not in detail.text
+    # The coordinator sees the household on it.
+    client.cookies.clear()
+    await sign_in(client, sessionmaker, settings, town.coord)
+    assert "港町1-2-3" in (await client.get(f"/concerns/{row.id}")).text

@@ -399,15 +399,47 @@ document.addEventListener("click", (event) => {
   if (button && button.form) button.form.lastSubmitter = button;
 }, true);
 
+const couldNotKeep = () => { if (status) { status.textContent = cfg.failed; status.hidden = false; } };
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (form.matches("[action='/signout']")) { signOut(event); return; }
-  if (navigator.onLine) return;
-  if (!isOfflineForm(form)) return;
+  if (!isOfflineForm(form) || form.dataset.native) return;
+  if (navigator.onLine) {
+    // htmx forms have their own fallback (htmx:sendError below); a plain POST that fails on the
+    // network would otherwise end on the worker's offline page and lose what was typed.
+    if (form.hasAttribute("hx-post")) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    postPlain(form, event.submitter).catch(couldNotKeep);
+    return;
+  }
   event.preventDefault();
   event.stopImmediatePropagation();
-  keepOffline(form, event.submitter).catch(() => { if (status) { status.textContent = cfg.failed; status.hidden = false; } });
+  keepOffline(form, event.submitter).catch(couldNotKeep);
 }, true);
+
+// A plain offline-capable form sent while the phone says it is online: posted with fetch; a network
+// failure puts it into the outbox (its client id makes a late arrival of the first try harmless);
+// any answer from the server is shown as the browser would have (a 303 is followed, a 422 or an
+// error page is fetched again by the form's own submission, which writes nothing twice).
+async function postPlain(form, submitter) {
+  if (form.dataset.posting) return;
+  form.dataset.posting = "1";
+  let r;
+  try {
+    r = await fetch(form.action, { method: "POST", credentials: "same-origin", redirect: "follow",
+      headers: { accept: "text/html" }, body: new URLSearchParams(formData(form, submitter)) });
+  } catch (err) {
+    delete form.dataset.posting;
+    await keepOffline(form, submitter);
+    return;
+  }
+  delete form.dataset.posting;
+  if (r.ok && r.redirected) { location.assign(r.url); return; }
+  form.dataset.native = "1";
+  if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+}
 
 // htmx requests that fail on the network (a connection that says it is up but is not).
 document.addEventListener("htmx:sendError", (event) => {
@@ -461,10 +493,28 @@ afterPaint(async () => {
       document.documentElement.dataset.roundKept = String(await saveBundle().catch(() => false));
     }
   }
+  const progress = document.querySelector("[data-replay-page]");
+  if (progress) await replayPage(progress);
   const mode = await getMeta("roundKey").then((rk) => rk && rk.mode).catch(() => null);
   for (const p of document.querySelectorAll("[data-round-mode]")) p.hidden = p.dataset.roundMode !== (mode || "device");
   document.documentElement.dataset.offlineReady = "1";
 });
+
+// /sync/replay: where a replay-only sign-in lands (access ended while entries waited). Once the
+// outbox has drained it says so and, for a replay-only session, signs out (which wipes the phone).
+async function replayPage(progress) {
+  for (;;) {
+    const outcome = await replay();
+    const n = await pendingCount();
+    if (n === 0) break;
+    if (outcome === "signin") return;
+    progress.textContent = say(cfg.pending, n);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+  progress.textContent = progress.dataset.done;
+  const form = document.querySelector("form[action='/signout']");
+  if (progress.dataset.replayOnly && form) form.requestSubmit();
+}
 
 // The install page's button: Android's own install prompt, when the browser offers one.
 let installPrompt = null;
