@@ -38,6 +38,7 @@ from server.errors import Conflict, Invalid, NotFound
 from server.households import crypto
 from server.households.models import Person
 from server.i18n import N_
+from server.rollups import hooks as rollups
 from server.scope import Scope, require_household
 from server.users.models import User
 
@@ -525,9 +526,11 @@ async def tag_gap(session: AsyncSession, *, actor: User, scope: Scope, concern_i
         raise Invalid(fields=errors)
     row = Gap(municipality_id=concern.municipality_id, area_id=concern.area_id, concern_id=concern.id,
               organisation_id=concern.organisation_id, category=category, line_sealed=seal(line, "gap"),
-              tagged_by=actor.id)
+              tagged_by=actor.id, created_at=utcnow())
     if not await _insert_once(session, row):
         raise Invalid(fields={"category": N_("This need is already recorded for this concern.")})
+    # The console's "needs outside the system" figure (rollup_counts), in the same transaction.
+    await rollups.apply(session, row.area_id, rollups.gap_keys(row))
     if audit:
         await record(session, action="casework.gap_tagged", actor_id=actor.id, municipality_id=row.municipality_id,
                      object_type="concern", object_id=concern.id, ids=[row.id])

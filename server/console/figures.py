@@ -2,14 +2,16 @@
 
 A Measure reads either the rollups (`counts`: a flow, summed over the period's months) or the daily
 snapshot (`snapshot`: a level on the period's last snapshot day). Adding the casework issue's
-"needs outside the system" after the merge is one register(...) call with source="counts" and the
-measure name its hook writes (or a `loader` for a query of its own), see docs/console.md.
+"needs outside the system" was one register(...) call with source="counts" and the measure name its
+hook writes (`casework.gaps`), see docs/console.md.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from server.casework.labels import GAP_LABELS
+from server.casework.queries import GAP_CATEGORIES
 from server.concerns.models import CATEGORIES, TARGET_GROUPS, URGENCIES
 from server.concerns.transitions import STATES
 from server.contacts.models import METHODS, OUTCOMES
@@ -35,6 +37,7 @@ SECTIONS = {
     "watch": N_("Watch-over"),
     "concerns": N_("Concerns"),
     "salons": N_("Salons"),
+    "casework": N_("Needs outside the system"),
 }
 
 
@@ -85,6 +88,11 @@ register(Measure("salons.attendance", N_("Salon attendance"), "counts", ("presen
                  trend=True))
 register(Measure("salons.participants", N_("Unique salon participants (this month)"), "snapshot", ("all",), "salons"))
 register(Measure("salons.followups", N_("Absences followed up"), "counts", ("open", "followed", "came_back"), "salons"))
+# 制度外ニーズ: the casework gap tags (server.casework.service.tag_gap keeps the rollups), by category here
+# and by area in the table of sub-areas. The categories carry casework's own labels ("money" there is
+# money management, not the concern category "Money").
+register(Measure("casework.gaps", N_("Needs outside the system by category"), "counts", GAP_CATEGORIES, "casework",
+                 labels=GAP_LABELS))
 
 # Durations: histograms summed over areas and months (server.rollups.hooks.BUCKETS).
 DURATIONS = {
@@ -93,4 +101,4 @@ DURATIONS = {
 }
 # Headline columns of the table of sub-areas.
 HEADLINE = ("watch.households", "coverage", "watch.overdue", "watch.unseen_60d", "contacts.method",
-            "concerns.urgency", "concerns.past_target", "salons.sessions")
+            "concerns.urgency", "concerns.past_target", "salons.sessions", "casework.gaps")

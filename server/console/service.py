@@ -16,7 +16,7 @@ HEADLINE_COLUMNS = (
     ("households", N_("Households on a round")), ("coverage", N_("Coverage")),
     ("overdue", N_("Overdue by more than one cadence")), ("unseen", N_("Nobody in contact for two months")),
     ("contacts", N_("Contacts")), ("concerns", N_("Concerns raised")), ("past", N_("Open concerns past their target")),
-    ("sessions", N_("Salon sessions held")),
+    ("sessions", N_("Salon sessions held")), ("gaps", N_("Needs outside the system")),
 )
 
 

@@ -103,12 +103,14 @@ class Page:
     snapshot_day: dt.date | None = None
 
 
-def label(dim: str) -> str:
-    return _(DIM_LABELS.get(dim, dim))
+def label(dim: str, m: Measure | None = None) -> str:
+    """A dimension's label: the measure's own (when its categories share a code with another
+    measure's but mean something else), else the common one."""
+    return _((m.labels if m else {}).get(dim) or DIM_LABELS.get(dim, dim))
 
 
 def figure(reader: Reader, area_id: int, m: Measure, locale: str) -> FigureView:
-    columns = [(d, label(d)) for d in m.dims]
+    columns = [(d, label(d, m)) for d in m.dims]
     rows = []
     if m.trend and len(reader.period.months) > 1:
         for mo in reader.period.months:
@@ -195,6 +197,7 @@ async def console_page(session: AsyncSession, *, access: Access, area: Area, per
             "overdue": reader.get(a.id, "watch.overdue"), "unseen": reader.get(a.id, "watch.unseen_60d"),
             "contacts": reader.get(a.id, "contacts.method"), "concerns": reader.get(a.id, "concerns.urgency"),
             "past": reader.get(a.id, "concerns.past_target"), "sessions": reader.get(a.id, "salons.sessions", "held"),
+            "gaps": reader.get(a.id, "casework.gaps"),
         })
     for section, title in SECTIONS.items():
         views = [figure(reader, area.id, m, locale) for m in MEASURES.values()

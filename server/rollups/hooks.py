@@ -122,6 +122,13 @@ async def concern_changed(session: AsyncSession, row, before: Counter | None = N
     await apply_diff(session, row.area_id, before or Counter(), concern_keys(row))
 
 
+# --- casework: needs outside the system (制度外ニーズ) ---------------------------------------------------
+
+def gap_keys(row) -> Counter:  # noqa: ANN001 - a server.casework.models.Gap (or a row of its columns)
+    """One gap tag: +1 to its category in the (Tokyo) month it was tagged, at the concern's area."""
+    return Counter({(month_of(row.created_at), "casework.gaps", row.category): 1})
+
+
 # --- salons ---------------------------------------------------------------------------------------
 
 async def salon_keys(session: AsyncSession, salon_id: int) -> Counter:

@@ -1,7 +1,7 @@
 """`tsunagu rollups rebuild`: recompute every rollup row from the raw rows.
 
 Contacts (the big table: millions of rows at prefecture scale) are grouped in SQL, first per
-neighbourhood and month, then spread over the ancestors; concerns and salons go through the same
+neighbourhood and month, then spread over the ancestors; concerns, casework gaps and salons go through the same
 key functions the write hooks use (server.rollups.hooks), so a rebuild equals what the hooks keep.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.rollups.areas import ancestor_map
-from server.rollups.hooks import concern_keys, salon_keys
+from server.rollups.hooks import concern_keys, gap_keys, salon_keys
 from server.rollups.models import RollupCount
 
 _ANC = """WITH anc(area_id, anc_id) AS (
@@ -49,6 +49,7 @@ async def _insert(session: AsyncSession, anc: dict[int, tuple[int, ...]], per_ar
 
 async def rebuild(session: AsyncSession) -> int:
     """Replaces every rollup row; returns how many rows there are now."""
+    from server.casework.models import Gap
     from server.concerns.models import Concern
     from server.salons.models import Salon
 
@@ -62,6 +63,8 @@ async def rebuild(session: AsyncSession) -> int:
                Concern.state, Concern.acknowledged_at, Concern.arrived_at, Concern.due_at, Concern.closed_at)
     for row in (await session.execute(select(*columns))).all():
         per_area[row.area_id].update(concern_keys(row))
+    for row in (await session.execute(select(Gap.area_id, Gap.created_at, Gap.category))).all():
+        per_area[row.area_id].update(gap_keys(row))
     for salon_id, area_id in (await session.execute(select(Salon.id, Salon.area_id))).all():
         per_area[area_id].update(await salon_keys(session, salon_id))
     await _insert(session, anc, per_area)

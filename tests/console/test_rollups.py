@@ -1,6 +1,6 @@
 """The rollups equal counts from the raw rows after random writes through the real service functions
 (the demo town, then a seeded random mix of logs, withdrawals, corrections, flagged concerns, concern
-steps, re-categorisations and salon attendance)."""
+steps, re-categorisations, salon attendance and casework gap tags)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from server.assignments.models import Assignment
+from server.casework import service as casework
+from server.casework.models import Gap
+from server.casework.queries import GAP_CATEGORIES
 from server.concerns import service as concerns
 from server.concerns.models import Concern
 from server.concerns.transitions import actions_from
@@ -50,6 +53,8 @@ async def from_raw(db) -> Counter:  # noqa: ANN001
         per_area.setdefault(row.area_id, Counter()).update(concern_keys(row))
     for salon in (await db.scalars(select(Salon))).all():
         per_area.setdefault(salon.area_id, Counter()).update(await salon_keys(db, salon.id))
+    for gap in (await db.scalars(select(Gap))).all():  # 制度外ニーズ: one per tag, the concern's area, Tokyo month
+        per_area.setdefault(gap.area_id, Counter())[(month_of(gap.created_at), "casework.gaps", gap.category)] += 1
     out: Counter = Counter()
     for area_id, keys in per_area.items():
         for up in anc[area_id]:
@@ -66,34 +71,37 @@ def test_buckets_are_log_spaced_and_ordered():
 async def random_writes(db, rng: random.Random, steps: int) -> Counter:  # noqa: ANN001
     """Applies `steps` random writes through the service functions; returns what kinds were applied."""
     done: Counter = Counter()
-    coord = (await db.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-                              .where(RoleGrant.role == "coordinator"))).first()
-    households = (await db.scalars(select(Household).where(Household.status != "ended"))).all()
-    mine: list[tuple[User, int]] = []
+    # Ids only: a refused write's rollback expires every loaded object.
+    coord_id = (await db.scalars(select(User.id).join(RoleGrant, RoleGrant.user_id == User.id)
+                                 .where(RoleGrant.role == "coordinator"))).first()
+    households = (await db.scalars(select(Household.id).where(Household.status != "ended"))).all()
+    mine: list[tuple[int, int]] = []
     for _ in range(steps):
-        kind = rng.choice(["log", "log", "log", "flag", "withdraw", "correct", "move", "complete", "attend"])
+        kind = rng.choice(["log", "log", "log", "flag", "withdraw", "correct", "move", "complete", "attend", "gap"])
         try:
+            coord = await db.get(User, coord_id)
             if kind in ("log", "flag"):
-                h = rng.choice(households)
-                uid = await db.scalar(select(Assignment.user_id).where(Assignment.household_id == h.id,
+                hid = rng.choice(households)
+                uid = await db.scalar(select(Assignment.user_id).where(Assignment.household_id == hid,
                                                                        Assignment.valid_to.is_(None)))
                 actor = await db.get(User, uid) if uid and rng.random() < 0.7 else coord
                 when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=rng.choice([0, 1, 3, 20]))
                 data = contacts.ContactInput(
-                    household_id=h.id, client_id=uuid.uuid4().hex, method=rng.choice(["visit", "phone", "greeting", "exterior"]),
+                    household_id=hid, client_id=uuid.uuid4().hex, method=rng.choice(["visit", "phone", "greeting", "exterior"]),
                     outcome="notify" if kind == "flag" else rng.choice(["no_change", "watch"]), occurred_at=when,
                     flag_concern=kind == "flag")
                 row, _ = await contacts.log_contact(db, actor=actor, scope=await build_scope(db, actor), data=data)
-                mine.append((actor, row.id))
+                mine.append((actor.id, row.id))
             elif kind in ("withdraw", "correct") and mine:
-                actor, cid = mine.pop(rng.randrange(len(mine)))
+                uid, cid = mine.pop(rng.randrange(len(mine)))
+                actor = await db.get(User, uid)
                 scope = await build_scope(db, actor)
                 if kind == "withdraw":
                     await contacts.withdraw_contact(db, actor=actor, scope=scope, contact_id=cid)
                 else:
                     new = await contacts.correct_contact(db, actor=actor, scope=scope, contact_id=cid, data=contacts.ContactInput(
                         household_id=0, client_id="", method=rng.choice(["visit", "phone"]), outcome="watch"))
-                    mine.append((actor, new.id))
+                    mine.append((uid, new.id))
             elif kind == "move":
                 c = rng.choice((await db.scalars(select(Concern).where(Concern.state.in_(("new", "acknowledged", "in_progress"))))).all())
                 pro = (await db.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
@@ -120,6 +128,16 @@ async def random_writes(db, rng: random.Random, steps: int) -> Counter:  # noqa:
                 await attendance.record_attendance(db, actor=coord, scope=await build_scope(db, coord),
                                                    session_id=sess.id, person_id=person,
                                                    status=rng.choice(["present", "absent", "excused"]))
+            elif kind == "gap":
+                c = rng.choice((await db.scalars(select(Concern))).all())
+                pro = (await db.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+                                        .where(RoleGrant.organisation_id == c.organisation_id,
+                                               RoleGrant.role == "professional", RoleGrant.valid_to.is_(None)))).first()
+                if pro is None:
+                    continue
+                # A repeated (concern, category) is refused (Invalid) and must leave the rollups alone.
+                await casework.tag_gap(db, actor=pro, scope=await build_scope(db, pro), concern_id=c.id,
+                                       category=rng.choice(GAP_CATEGORIES[:3]), line="制度の対象外")
             else:
                 continue
             await db.commit()
@@ -136,9 +154,9 @@ async def test_random_writes_keep_rollups_equal_to_raw_counts(db, seed):  # noqa
     await db.commit()
     expected = await from_raw(db)
     assert await stored(db) == expected and expected  # the seed's last step rebuilt them
-    done = await random_writes(db, random.Random(seed), 60)
+    done = await random_writes(db, random.Random(seed), 80)
     # Every kind of write happened at least once, so each hook was exercised.
-    assert all(done[k] for k in ("log", "flag", "withdraw", "correct", "move", "complete", "attend")), done
+    assert all(done[k] for k in ("log", "flag", "withdraw", "correct", "move", "complete", "attend", "gap")), done
     after = await from_raw(db)
     assert after != expected
     assert await stored(db) == after
