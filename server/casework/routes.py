@@ -247,6 +247,14 @@ async def meeting_save(request: Request, db: AsyncSession, current: Current, mee
     return await _save_meeting(request, db, current, meeting_id)
 
 
+@get("/casework/actions/mine", opt=SIGNED_IN)
+async def my_actions_part(request: Request, db: AsyncSession, current: Current) -> Response:
+    """The person's open follow-up actions as a fragment: a commissioner's home is the round,
+    which loads this after the page (the round itself keeps to its query budget)."""
+    user = current.require_user()
+    return page(request, "casework/_my_actions.html", {"my_actions": await queries.open_actions(db, user)})
+
+
 # --- case conferences -----------------------------------------------------------------------------------------
 
 @get("/casework/conferences", opt=SIGNED_IN)
@@ -437,7 +445,7 @@ async def gaps_xlsx(db: AsyncSession, current: Current, m: int | None = None, st
     return await _gap_export(db, current, "xlsx", m, start, end)
 
 
-ROUTES = [household_page, sheet_new, sheet_create, sheet_page, sheet_edit, sheet_save, share_new, share_create,
+ROUTES = [my_actions_part, household_page, sheet_new, sheet_create, sheet_page, sheet_edit, sheet_save, share_new, share_create,
           shares_received, share_page, share_revoke, reviews_page, share_review, meetings_page, meeting_page,
           meeting_create, meeting_save, conferences_page, conference_new, conference_create, conference_page,
           action_create, action_complete, gap_new, gap_create, gaps_page, gaps_csv, gaps_xlsx]

@@ -208,5 +208,12 @@ async def test_a_commissioner_reaches_their_actions_from_the_round(client, db, s
     await sign_in(client, sessionmaker, settings, c.commissioner)
     home = await client.get("/home")
     assert 'href="/casework/conferences"' in home.text
+    # The round loads the person's open actions after the page: with the due date, overdue marked.
+    assert 'hx-get="/casework/actions/mine"' in home.text
+    part = await client.get("/casework/actions/mine")
+    assert part.status_code == 200 and "週1回の見守り訪問" in part.text and "data-overdue" in part.text
+    await sign_in(client, sessionmaker, settings, c.volunteer)
+    assert "週1回の見守り訪問" not in (await client.get("/casework/actions/mine")).text  # only one's own
+    await sign_in(client, sessionmaker, settings, c.commissioner)
     page = await client.get("/casework/conferences")
     assert page.status_code == 200 and "週1回の見守り訪問" in page.text and "data-overdue" in page.text
