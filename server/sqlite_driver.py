@@ -7,25 +7,14 @@ loop wake-up. A quick log runs about ten statements, so the hops, not SQLite, we
 cost. Here the whole statement (cursor, execute, fetch, close) is one function run on the
 connection's thread, so a statement costs one hop.
 
-Writers queue in the process, not in SQLite. A write transaction (BEGIN IMMEDIATE, see
-server/db.py) first takes an asyncio lock per database file, released when it commits or rolls
-back. Without it, concurrent writers wait in SQLite's busy handler, which polls with sleeps of
-1, 2, 5, 10, 25... ms: the lock sat free while the next writer slept, and under twenty phones
-logging at once most of a quick log's time was that sleep. The asyncio lock hands over in FIFO
-order the moment the holder commits. SQLite's own busy timeout still guards against other
-processes (several workers, the CLI), and a wait longer than that timeout fails the same way
-("database is locked") instead of hanging.
-
 Only the client-side cursor changes; rows are still fetched whole (as the stock adapter does),
 streaming (server-side) cursors keep the stock behaviour, and PostgreSQL is untouched.
 """
 from __future__ import annotations
 
-import asyncio
 import collections
 import contextlib
 import sqlite3
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,19 +26,6 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
-
-
-WRITE_WAIT_SECONDS = 10.0  # as PRAGMA busy_timeout in server/db.py
-_WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _write_lock(database: str) -> asyncio.Lock:
-    """One lock per event loop and database file (tests run many loops and many files)."""
-    per_loop = _WRITE_LOCKS.setdefault(asyncio.get_running_loop(), {})
-    lock = per_loop.get(database)
-    if lock is None:
-        lock = per_loop[database] = asyncio.Lock()
-    return lock
 
 
 _TRACERS: list = []  # see trace()
@@ -130,22 +106,14 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         connection = self._adapt_connection
         prefix: tuple = ()
         if connection._write_next:
-            # The read phase is over (see write_from_next_statement): end its snapshot and take the
-            # write lock in the same hop as the handler's first statement.
+            # The read phase is over (see write_from_next_statement): end its snapshot and start the
+            # write transaction in the same hop as the handler's first statement.
             connection._write_next = False
             prefix = ("COMMIT", "BEGIN IMMEDIATE")
-        begins = bool(prefix) or (not many and operation.startswith("BEGIN IMMEDIATE"))
-        if begins and connection._holding is None:
-            await connection.take_write_lock()
         try:
             await self._run_on_thread(operation, parameters, many, prefix)
         except _PrefixFailed as failed:
-            connection.release_write_lock()
             raise failed.__cause__ from None
-        except BaseException:
-            if not prefix and begins:
-                connection.release_write_lock()
-            raise
 
     async def _run_on_thread(self, operation: str, parameters: Any, many: bool, prefix: tuple) -> None:
         async with self._adapt_connection._execute_mutex:
@@ -168,13 +136,11 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_database", "_holding", "_write_next")
+    __slots__ = ("_write_next",)
     _cursor_cls = OneHopCursor
 
-    def __init__(self, dbapi: Any, connection: Any, database: str) -> None:  # noqa: D107
+    def __init__(self, dbapi: Any, connection: Any) -> None:  # noqa: D107
         super().__init__(dbapi, connection)
-        self._database = database
-        self._holding: asyncio.Lock | None = None
         self._write_next = False
 
     def write_from_next_statement(self) -> None:
@@ -184,53 +150,21 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         spares a commit, a return to the pool and a check-out on every request."""
         self._write_next = True
 
-    async def take_write_lock(self) -> None:
-        lock = _write_lock(self._database)
-        try:
-            await asyncio.wait_for(lock.acquire(), WRITE_WAIT_SECONDS)
-        except asyncio.TimeoutError:
-            raise sqlite3.OperationalError("database is locked") from None
-        self._holding = lock
-
-    def release_write_lock(self) -> None:
-        lock, self._holding = self._holding, None
-        if lock is not None:
-            lock.release()
-
-    # The transaction ends with any of these; the lock goes with it, whatever happened.
+    # The read transaction ends with either of these instead, if no statement followed.
     def commit(self) -> None:
-        self._write_next = False  # the read transaction ends here instead
-        try:
-            super().commit()
-        finally:
-            self.release_write_lock()
+        self._write_next = False
+        super().commit()
 
     def rollback(self) -> None:
         self._write_next = False
-        try:
-            super().rollback()
-        finally:
-            self.release_write_lock()
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self.release_write_lock()
-
-    def terminate(self) -> None:
-        try:
-            super().terminate()
-        finally:
-            self.release_write_lock()
+        super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
         connection = aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True  # as SQLAlchemy's adapter does: never block interpreter exit
-        database = str(arg[0] if arg else kw.get("database", ""))
-        return OneHopConnection(self, await_(connection), database)
+        return OneHopConnection(self, await_(connection))
 
 
 def dbapi() -> OneHopDBAPI:
