@@ -148,3 +148,22 @@ async def ping(engine: AsyncEngine) -> bool:
 
 
 __all__ = ["begin_read_phase", "end_read_phase", "READ_PHASE", "Base", "UTCDateTime", "JSONList", "utcnow", "make_engine", "make_sessionmaker", "ping", "JSON"]
+
+
+async def add_unless_duplicate(session: AsyncSession, row: object) -> bool:
+    """Insert `row`, or return False when a unique constraint says it is stored already (also by
+    a concurrent request). SQLite: BEGIN IMMEDIATE already serialises writers and a failed
+    statement leaves the transaction usable; PostgreSQL: a savepoint keeps the transaction alive."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        if session.bind.dialect.name == "sqlite":
+            session.add(row)
+            await session.flush()
+        else:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+    except IntegrityError:
+        return False
+    return True

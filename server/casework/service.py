@@ -22,7 +22,6 @@ import datetime as dt
 import json
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Organisation
@@ -33,7 +32,7 @@ from server.casework.models import (
     Conference, ConferenceAction, Gap, SupportMeeting, SupportMeetingMember,
 )
 from server.concerns.models import Concern, ConcernEvent
-from server.db import utcnow
+from server.db import add_unless_duplicate, utcnow
 from server.errors import Conflict, Invalid, NotFound
 from server.households import crypto
 from server.households.models import Person
@@ -494,17 +493,7 @@ async def _insert_once(session: AsyncSession, row: Gap) -> bool:
                                                          Gap.category == row.category))).first()
     if exists is not None:
         return False
-    try:
-        if session.bind.dialect.name == "sqlite":  # BEGIN IMMEDIATE already serialises writers
-            session.add(row)
-            await session.flush()
-        else:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return await add_unless_duplicate(session, row)
 
 
 # --- 制度外ニーズ ------------------------------------------------------------------------------------------

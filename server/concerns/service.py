@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Area, Organisation
@@ -33,7 +32,7 @@ from server.concerns.models import (
     CATEGORIES, TARGET_GROUPS, URGENCIES, Concern, ConcernEvent, ConcernRoute, ConcernSettings, Holiday,
 )
 from server.concerns.transitions import CLOSING, NEEDS_REASON, OPEN, SYSTEM_ACTIONS, next_state
-from server.db import utcnow
+from server.db import add_unless_duplicate, utcnow
 from server.errors import Conflict, Invalid, NotFound
 from server.households import crypto
 from server.households.models import Household, Person
@@ -130,17 +129,7 @@ async def _place_area(session: AsyncSession, scope: Scope, area_id: int | None, 
 
 async def _insert(session: AsyncSession, row: Concern) -> bool:
     """Insert, or False when a concurrent request stored the same (reporter, client id) or contact first."""
-    try:
-        if session.bind.dialect.name == "sqlite":  # BEGIN IMMEDIATE already serialises writers
-            session.add(row)
-            await session.flush()
-        else:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return await add_unless_duplicate(session, row)
 
 
 async def _stored(session: AsyncSession, reporter_id: int, client_id: str) -> Concern | None:

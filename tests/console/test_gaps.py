@@ -13,27 +13,10 @@ from sqlalchemy import select
 from server.areas.models import Area
 from server.casework.queries import GAP_CATEGORIES, gap_counts
 from server.concerns.models import Concern
-from server.console import data
-from server.demo.seed import PERSONA_NAMES, seed_demo
 from server.i18n import TOKYO
-from server.users.models import RoleGrant, User
+from server.users.models import RoleGrant
 from tests.helpers import post_form, sign_in
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cubes():  # noqa: ANN202
-    data.clear_cache()
-
-
-@pytest.fixture
-async def town(db):  # noqa: ANN001, ANN201
-    assert await seed_demo(db, if_empty=True)
-    await db.commit()
-    users = {label: (await db.scalars(select(User).where(User.display_name == name))).one()
-             for label, name in PERSONA_NAMES.items()}
-    areas = {a.name: a for a in (await db.scalars(select(Area))).all()}
-    await db.commit()
-    return users, areas
 
 
 def this_fy() -> tuple[int, dt.date, dt.date]:

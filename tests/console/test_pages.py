@@ -5,32 +5,13 @@ import csv
 import io
 import re
 
-import pytest
 from sqlalchemy import select, update
 
 from server.areas.models import Area
 from server.audit.models import AuditEvent
 from server.auth.models import WebSession
-from server.console import data
-from server.demo.seed import PERSONA_NAMES, seed_demo
-from server.users.models import User
 from tests.helpers import sign_in
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cubes():  # noqa: ANN202
-    data.clear_cache()
-
-
-@pytest.fixture
-async def town(db):  # noqa: ANN001, ANN201
-    assert await seed_demo(db, if_empty=True)
-    await db.commit()
-    users = {label: (await db.scalars(select(User).where(User.display_name == name))).one()
-             for label, name in PERSONA_NAMES.items()}
-    areas = {a.name: a for a in (await db.scalars(select(Area))).all()}
-    await db.commit()  # release SQLite's write lock (every transaction is BEGIN IMMEDIATE)
-    return users, areas
 
 
 async def as_(client, sessionmaker, settings, user):  # noqa: ANN001, ANN201
