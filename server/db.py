@@ -75,7 +75,11 @@ def make_engine(url: str, *, migrating: bool = False) -> AsyncEngine:
         from server.sqlite_driver import dbapi
 
         # module=: the one-hop aiosqlite adapter (see server/sqlite_driver.py).
-        engine = create_async_engine(url, module=dbapi(), connect_args={"timeout": 30}, pool_size=5, max_overflow=5)
+        # paramstyle="named": a parameter used many times in one statement (the sign-in lookup
+        # compares `now` with every grant's dates, 22 places) is converted and sent once, not once
+        # per place as SQLite's default positional style needs; it cut that query's cost by a third.
+        engine = create_async_engine(url, module=dbapi(), connect_args={"timeout": 30}, paramstyle="named",
+                                     pool_size=20, max_overflow=10)
         _sqlite_pragmas(engine, foreign_keys=not migrating)
     else:
         engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -96,6 +100,10 @@ def _sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         # Migrations rebuild tables (batch mode); with foreign keys on, that would cascade-delete children.
         cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.close()
+        from server.audit.service import sqlite_functions  # here: the audit models import this module
+
+        for name, arity, function in sqlite_functions():
+            dbapi_conn.create_function(name, arity, function, deterministic=True)
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
@@ -103,7 +111,12 @@ def _sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         # otherwise fail with SQLITE_BUSY_SNAPSHOT when another writer commits first.
         # A transaction opened with begin_read_phase() promises not to write and starts deferred,
         # so it reads beside writers (WAL) instead of queueing for the lock.
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_PHASE) else "BEGIN IMMEDIATE")
+        begin = "BEGIN" if conn.get_execution_options().get(READ_PHASE) else "BEGIN IMMEDIATE"
+        raw = conn.connection.dbapi_connection
+        if hasattr(raw, "begin_with_next_statement"):  # the embedded driver: sent with the first statement
+            raw.begin_with_next_statement(begin)
+        else:
+            conn.exec_driver_sql(begin)
 
 
 READ_PHASE = "tsunagu_read_phase"
