@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.assignments.service import holds_role
@@ -192,6 +193,17 @@ async def _existing(session: AsyncSession, author_id: int, client_id: str) -> Co
 _LOOKUPS: dict[tuple, object] = {}
 
 
+@dataclass
+class _Target:
+    """What the quick log needs of the household, read as plain columns: building ORM objects cost
+    more than the query (the ORM row is loaded only when a concern is raised from the contact)."""
+    id: int
+    municipality_id: int
+    area_id: int
+    status: str
+    last_contact_at: dt.datetime | None
+
+
 def _log_lookup(clause, dialect: str):  # noqa: ANN001, ANN202
     """The quick log's one read, built once per scope clause (building costs more than running)."""
     key = (clause, dialect)
@@ -204,7 +216,10 @@ def _log_lookup(clause, dialect: str):  # noqa: ANN001, ANN202
         aggregate = func.json_group_array if dialect == "sqlite" else func.json_agg
         consenting = select(aggregate(Person.id)).where(
             Person.household_id == Household.id, Person.watch_ok.is_(True)).scalar_subquery()
-        stmt = (select(Household, stored, open_revisit, consenting, WatchSettings)
+        stmt = (select(Household.id, Household.municipality_id, Household.area_id, Household.status,
+                       Household.last_contact_at, stored, open_revisit, consenting, WatchSettings.municipality_id,
+                       WatchSettings.visit_methods, WatchSettings.absent_counts,
+                       WatchSettings.salon_counts_for_cadence)
                 .outerjoin(WatchSettings, WatchSettings.municipality_id == Household.municipality_id)
                 .where(Household.id == bindparam("household_id"), clause))
         if len(_LOOKUPS) > 5000:
@@ -224,7 +239,8 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
                                    {"author_id": actor.id, "client_id": wanted, "household_id": data.household_id})).first()
     if found is None:
         raise NotFound()
-    household, existing_id, has_open_revisit, members_json, rules = found
+    household = _Target(*found[:5])
+    existing_id, has_open_revisit, members_json, settings_id, visit_methods, absent_counts, salon_counts = found[5:]
     members = [i for i in (json.loads(members_json) if isinstance(members_json, str) else members_json or [])
                if i is not None]
     client_id = _check_client_id(data.client_id)
@@ -238,15 +254,17 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
     errors, when, met = await _validate(session, data, household, owner_id, owner_role, now, members)
     if errors:
         raise Invalid(fields=errors)
-    rules = rules or WatchSettings(municipality_id=household.municipality_id, **DEFAULT_SETTINGS)
-    counts = owner_role == "commissioner" and data.method in rules.visit_methods and (
-        data.method != "visit_absent" or rules.absent_counts)
+    if settings_id is None:  # the municipality kept the documented defaults
+        visit_methods, absent_counts, salon_counts = (DEFAULT_SETTINGS["visit_methods"], DEFAULT_SETTINGS["absent_counts"],
+                                                      DEFAULT_SETTINGS["salon_counts_for_cadence"])
+    counts = owner_role == "commissioner" and data.method in visit_methods and (
+        data.method != "visit_absent" or absent_counts)
     values = dict(municipality_id=household.municipality_id, household_id=household.id, author_id=actor.id,
                   owner_id=owner_id, on_behalf_of_id=owner_id if owner_id != actor.id else None,
                   owner_role=owner_role, client_id=client_id, method=data.method, outcome=data.outcome,
                   signs=sorted(set(data.signs)), note_sealed=crypto.seal((data.note or "").strip(), "contacts.note"),
                   occurred_at=when, duration_minutes=data.duration, met_person_ids=met, counts_as_visit=counts,
-                  counts_for_cadence=data.method != "salon" or rules.salon_counts_for_cadence, created_at=now)
+                  counts_for_cadence=data.method != "salon" or salon_counts, created_at=now)
     try:
         if session.bind.dialect.name == "sqlite":  # BEGIN IMMEDIATE already serialises writers
             row = await _insert_contact(session, values)
@@ -284,7 +302,7 @@ async def _insert_contact(session: AsyncSession, values: dict) -> Contact:
     return row
 
 
-async def _after_log(session: AsyncSession, actor: User, row: Contact, household: Household, data: ContactInput, *,
+async def _after_log(session: AsyncSession, actor: User, row: Contact, household: Household | _Target, data: ContactInput, *,
                      close_revisits: bool = True, audit: bool = True) -> None:
     for f, c in data.consults:
         session.add(ActivityItem(contact_id=row.id, kind="consult", field=f, content=c))
@@ -299,11 +317,16 @@ async def _after_log(session: AsyncSession, actor: User, row: Contact, household
     if data.flag_concern:
         from server.concerns.service import raise_from_contact
 
-        await raise_from_contact(session, actor=actor, contact=row, household=household, audit=audit)
+        loaded = household if isinstance(household, Household) else await session.get(Household, household.id)
+        await raise_from_contact(session, actor=actor, contact=row, household=loaded, audit=audit)
     if row.counts_for_cadence and (household.last_contact_at is None or row.occurred_at > household.last_contact_at):
-        # A Core UPDATE, and the loaded object told without marking it dirty (no flush needed).
+        # A Core UPDATE, and a loaded object told without marking it dirty (no flush needed).
         await session.execute(_SET_LAST_CONTACT, {"hid": household.id, "at": row.occurred_at})
-        set_committed_value(household, "last_contact_at", row.occurred_at)
+        household.last_contact_at = row.occurred_at
+        loaded = household if isinstance(household, Household) else \
+            session.sync_session.identity_map.get(identity_key(Household, household.id))
+        if loaded is not None:
+            set_committed_value(loaded, "last_contact_at", row.occurred_at)
     await session.flush()
 
 

@@ -282,7 +282,9 @@ async def test_the_prefecture_reads_a_compiled_municipality_from_its_snapshot(db
     statements: list[str] = []
 
     def seen(_conn, _cursor, statement, parameters, *_args):  # noqa: ANN001, ANN002, ANN202
-        statements.append((statement, list(parameters or ())))
+        # The values, whichever parameter style the driver uses (SQLite: named, PostgreSQL: positional).
+        values = parameters.values() if isinstance(parameters, dict) else (parameters or ())
+        statements.append((statement, list(values)))
 
     engine = db.bind.sync_engine
     event.listen(engine, "before_cursor_execute", seen)
