@@ -24,6 +24,9 @@ async def signed_insert(db: AsyncSession, current: Current) -> None:
 
 
 def create_bench_app():  # noqa: ANN201
+    import os, sys
+    if os.environ.get("SWITCH"):
+        sys.setswitchinterval(float(os.environ["SWITCH"]))
     from server.app import create_app
 
     app = create_app()

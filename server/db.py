@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -120,6 +120,7 @@ def _sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 
 
 READ_PHASE = "tsunagu_read_phase"
+_READ_ENDED = "tsunagu_read_phase_ended"
 
 
 async def begin_read_phase(session: AsyncSession) -> None:
@@ -132,19 +133,38 @@ async def begin_read_phase(session: AsyncSession) -> None:
     transaction that later writes can fail with SQLITE_BUSY_SNAPSHOT.
     """
     if not session.in_transaction() and session.bind.dialect.name == "sqlite":
-        await session.connection(execution_options={READ_PHASE: True})
-        session.info[READ_PHASE] = True
+        conn = await session.connection(execution_options={READ_PHASE: True})
+        # The driver's connection, kept for end_read_phase / read_before_write (no awaits there).
+        session.info[READ_PHASE] = conn.sync_connection.connection.dbapi_connection
 
 
 async def end_read_phase(session: AsyncSession) -> None:
     """Close a read phase: the next statement opens a normal (write-locking) transaction."""
-    if session.info.pop(READ_PHASE, False) and session.in_transaction():
+    raw = session.info.pop(READ_PHASE, None)
+    if raw is not None and session.in_transaction():
         assert not (session.new or session.dirty or session.deleted), "a read phase wrote"
-        raw = (await (await session.connection()).get_raw_connection()).dbapi_connection
+        session.info[_READ_ENDED] = raw
         if hasattr(raw, "write_from_next_statement"):  # the embedded driver (server/sqlite_driver.py)
             raw.write_from_next_statement()
         else:
             await session.commit()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_read_phase(session: Session, transaction: Any) -> None:  # noqa: ANN401
+    # A read phase belongs to one transaction (and its connection goes back to the pool after it).
+    if transaction.parent is None:
+        session.info.pop(READ_PHASE, None)
+        session.info.pop(_READ_ENDED, None)
+
+
+async def read_before_write(session: AsyncSession) -> None:
+    """The next statement, a read, may still run in a read phase that end_read_phase() closed;
+    the write lock is then taken by the statement after it. Only for a read whose answer may be
+    a few milliseconds old when the writes start (see its caller). No effect elsewhere."""
+    raw = session.info.pop(_READ_ENDED, None)
+    if raw is not None and session.in_transaction() and hasattr(raw, "read_next_statement"):
+        raw.read_next_statement()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -160,7 +180,7 @@ async def ping(engine: AsyncEngine) -> bool:
         return False
 
 
-__all__ = ["begin_read_phase", "end_read_phase", "READ_PHASE", "Base", "UTCDateTime", "JSONList", "utcnow", "make_engine", "make_sessionmaker", "ping", "JSON"]
+__all__ = ["begin_read_phase", "end_read_phase", "read_before_write", "READ_PHASE", "Base", "UTCDateTime", "JSONList", "utcnow", "make_engine", "make_sessionmaker", "ping", "JSON"]
 
 
 async def add_unless_duplicate(session: AsyncSession, row: object) -> bool:

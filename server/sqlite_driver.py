@@ -7,6 +7,13 @@ loop wake-up. A quick log runs about ten statements, so the hops, not SQLite, we
 cost. Here the whole statement (cursor, execute, fetch, close) is one function run on the
 connection's thread, so a statement costs one hop.
 
+Two more savings, both about the write lock (SQLite has one per database, and with twenty phones
+logging at once it sets the pace): a transaction's BEGIN travels with its first statement, and a
+statement marked DEFERRABLE (nothing reads its result: rollup counts, the audit row, a household's
+last contact) is held and sent with the transaction's next statement or its COMMIT, in order, so a
+write transaction holds the lock for fewer round trips through the event loop. An error in a
+held statement is raised by the statement it travels with, and the transaction rolls back.
+
 Only the client-side cursor changes; rows are still fetched whole (as the stock adapter does),
 streaming (server-side) cursors keep the stock behaviour, and PostgreSQL is untouched.
 """
@@ -43,22 +50,33 @@ def trace() -> Iterator[list[str]]:
         _TRACERS.remove(seen.append)
 
 
+# In a statement's first 32 characters ("INSERT /*deferrable*/ INTO ...", "UPDATE /*deferrable*/ ..."):
+# its result is never read, so it may wait for the next statement. PostgreSQL ignores the comment.
+DEFERRABLE = "/*deferrable*/"
+
+
 class _PrefixFailed(Exception):
     """The COMMIT / BEGIN IMMEDIATE run before a statement failed: no write transaction is open."""
 
 
-def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool, prefix: tuple = ()) -> tuple:
-    """On the connection's thread: the whole statement, returning what the cursor would report."""
+def _run(conn: sqlite3.Connection, operation: str | None, parameters: Any, many: bool, prefix: tuple = ()) -> tuple:
+    """On the connection's thread: the statements sent ahead (BEGIN / COMMIT, held statements,
+    each a (sql, parameters) pair), then the statement itself; returns what the cursor would report.
+    With operation None, only the statements ahead are run (before a COMMIT)."""
     for tracer in _TRACERS:
-        for statement in (*prefix, operation):
+        for statement, _ in prefix:
             tracer(" ".join(statement.split()))
+        if operation is not None:
+            tracer(" ".join(operation.split()))
     cur = conn.cursor()
     try:
-        for statement in prefix:
+        for statement, params in prefix:
             try:
-                cur.execute(statement)
+                cur.execute(statement, () if params is None else params)
             except sqlite3.Error as error:
                 raise _PrefixFailed(error) from error
+        if operation is None:
+            return None, -1, None, None
         if many:
             cur.executemany(operation, parameters)
         else:
@@ -68,6 +86,12 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool, 
         return description, cur.rowcount, cur.lastrowid, rows
     finally:
         cur.close()
+
+
+def _commit_after(conn: sqlite3.Connection, ahead: tuple) -> None:
+    """On the connection's thread: the held statements, then COMMIT, in one hop."""
+    _run(conn, None, None, False, ahead)
+    conn.commit()
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -104,17 +128,13 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _hop(self, operation: str, parameters: Any, many: bool) -> None:
         connection = self._adapt_connection
-        prefix: tuple = ()
-        if connection._begin_next:
-            # The transaction opens in the same hop as its first statement (see begin_with_next_statement);
-            # a read phase closed before anything ran simply becomes a write transaction.
-            prefix = ("BEGIN IMMEDIATE",) if connection._write_next else (connection._begin_next,)
-            connection._begin_next = connection._write_next = False
-        elif connection._write_next:
-            # The read phase is over (see write_from_next_statement): end its snapshot and start the
-            # write transaction in the same hop as the handler's first statement.
-            connection._write_next = False
-            prefix = ("COMMIT", "BEGIN IMMEDIATE")
+        if not many and DEFERRABLE in operation[:32]:
+            connection._held.append((operation, parameters))
+            self._description, self._rowcount, self._lastrowid = None, -1, None
+            self._rows = collections.deque()
+            return
+        prefix = connection._statements_ahead(reading=connection._read_once)
+        connection._read_once = False
         try:
             await self._run_on_thread(operation, parameters, many, prefix)
         except _PrefixFailed as failed:
@@ -141,13 +161,44 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_write_next", "_begin_next")
+    __slots__ = ("_write_next", "_begin_next", "_held", "_read_once")
     _cursor_cls = OneHopCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:  # noqa: D107
         super().__init__(dbapi, connection)
         self._write_next = False
         self._begin_next: str | bool = False
+        self._held: list[tuple[str, Any]] = []  # DEFERRABLE statements not sent yet
+        self._read_once = False
+
+    def _statements_ahead(self, *, reading: bool = False) -> tuple:
+        """What must run before the next statement, in order: the transaction's BEGIN (or the end
+        of its read phase and the write lock) and the held statements. `reading`: the next
+        statement is a read that may still run in the read phase (read_next_statement)."""
+        ahead: list[tuple[str, Any]] = []
+        if self._begin_next:
+            # The transaction opens in the same hop as its first statement (begin_with_next_statement);
+            # a read phase closed before anything ran simply becomes a write transaction.
+            if self._write_next and not (reading and not self._held):
+                ahead.append(("BEGIN IMMEDIATE", None))
+                self._write_next = False
+            else:
+                ahead.append((self._begin_next, None))
+            self._begin_next = False
+        elif self._write_next and not (reading and not self._held):
+            # The read phase is over (write_from_next_statement): end its snapshot and take the
+            # write lock in the same hop as the handler's first statement.
+            ahead += [("COMMIT", None), ("BEGIN IMMEDIATE", None)]
+            self._write_next = False
+        if self._held:
+            ahead += self._held
+            self._held = []
+        return tuple(ahead)
+
+    def read_next_statement(self) -> None:
+        """The next statement is a read that may still run in the read phase closed by
+        write_from_next_statement (server/db.py read_before_write); the one after takes the lock."""
+        self._read_once = True
 
     def begin_with_next_statement(self, begin: str) -> None:
         """Send `begin` ("BEGIN" or "BEGIN IMMEDIATE") with the transaction's first statement, in
@@ -163,8 +214,20 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         self._write_next = True
 
     # The read transaction ends with either of these instead, if no statement followed; one that
-    # never sent its BEGIN has nothing to end on SQLite's side (no hop at all).
+    # never sent its BEGIN has nothing to end on SQLite's side (no hop at all). Held statements
+    # travel with the COMMIT, and are dropped by a rollback (they never ran).
     def commit(self) -> None:
+        self._read_once = False
+        if self._held:
+            ahead = self._statements_ahead()
+            aio = self._connection
+            try:
+                await_(aio._execute(_commit_after, aio._conn, ahead))
+            except _PrefixFailed as failed:
+                self._handle_exception(failed.__cause__)
+            except Exception as error:  # noqa: BLE001 - translated as the stock adapter does
+                self._handle_exception(error)
+            return
         self._write_next = False
         if self._begin_next:
             self._begin_next = False
@@ -172,7 +235,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         super().commit()
 
     def rollback(self) -> None:
-        self._write_next = False
+        self._held, self._read_once, self._write_next = [], False, False
         if self._begin_next:
             self._begin_next = False
             return

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Integer, LargeBinary, String, bindparam, func, select
+from sqlalchemy import LargeBinary, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.audit.actions import ACTIONS
 from server.audit.models import AuditEvent, AuditHead
 from server.db import JSONList, UTCDateTime, utcnow
+from server.sqlite_driver import DEFERRABLE
 
 GENESIS = b"\x00" * 32
 
@@ -79,19 +80,20 @@ async def record(
     object_id: int | None = None,
     ids: list[int] | None = None,
     on_behalf_of_id: int | None = None,
-) -> AuditEvent:
-    """Append one row to its chain inside the caller's transaction."""
+) -> None:
+    """Append one row to its chain inside the caller's transaction (on SQLite it may be sent with
+    the transaction's next statement: read the row back after that, never from here)."""
     if action not in ACTIONS:
         raise UnknownAction(action)
     chain = chain_for(municipality_id)
     if session.bind.dialect.name == "sqlite":
-        return await _record_sqlite(session, chain=chain, action=action, actor_id=actor_id,
-                                    municipality_id=municipality_id, object_type=object_type, object_id=object_id,
-                                    ids=sorted(set(ids)) if ids else None, on_behalf_of_id=on_behalf_of_id)
-    # PostgreSQL: two statements per row (this runs on nearly every request): read the chain's head, locked
-    # (PostgreSQL: concurrent writers queue on the row; SQLite: the transaction already holds the
-    # write lock), then insert the row; a database trigger moves the head in the same statement
-    # (migration 0002).
+        await _record_sqlite(session, chain=chain, action=action, actor_id=actor_id,
+                             municipality_id=municipality_id, object_type=object_type, object_id=object_id,
+                             ids=sorted(set(ids)) if ids else None, on_behalf_of_id=on_behalf_of_id)
+        return
+    # PostgreSQL: two statements per row (this runs on nearly every request): read the chain's
+    # head, locked (concurrent writers queue on the row), then insert the row; a database trigger
+    # moves the head in the same statement (migration 0002).
     head = (await session.execute(_HEAD, {"chain": chain})).first()
     if head is None:
         # A new chain's head is created race-free (two first writers must not both insert it).
@@ -112,10 +114,8 @@ async def record(
         prev_mac=head.mac,
     )
     row.mac = compute_mac(_key(), row, head.mac)
-    # A plain insert (the row is never changed after, so it needs no unit of work); the object
-    # handed back is a detached record of what was written.
-    row.id = (await session.execute(_INSERT, {c: getattr(row, c) for c in _COLUMNS})).scalar_one()
-    return row
+    # A plain insert (the row is never changed after, so it needs no unit of work).
+    await session.execute(_INSERT, {c: getattr(row, c) for c in _COLUMNS})
 
 
 # Built once: this runs on nearly every request.
@@ -123,14 +123,17 @@ _HEAD = (select(AuditHead.seq, AuditHead.mac).where(AuditHead.chain == bindparam
          .with_for_update())
 _COLUMNS = ("chain", "seq", "at", "action", "actor_id", "on_behalf_of_id", "object_type", "object_id", "ids",
             "municipality_id", "prev_mac", "mac")
-_INSERT = AuditEvent.__table__.insert().returning(AuditEvent.__table__.c.id)
+_INSERT = AuditEvent.__table__.insert()
 
 
 # --- SQLite: the append as one statement ---------------------------------------------------------
 # The embedded database runs in this process, so the HMAC can be computed inside the INSERT by a
-# function registered on each connection (sqlite_functions; the key never enters the database):
-# the head's seq and mac are read and the row written in one statement, a thread round trip and
-# a statement fewer on nearly every request. PostgreSQL keeps the two statements above.
+# function registered on each connection (sqlite_functions; the key never enters the database).
+# One statement reads the chain's head (the genesis for a new chain: migration 0012's trigger then
+# creates the head) and writes the row; nothing reads its result, so it is DEFERRABLE and travels
+# with the request's next statement or its COMMIT (server/sqlite_driver.py). The transaction holds
+# SQLite's write lock, so no other writer can move the head in between. PostgreSQL keeps the two
+# statements above.
 
 def _sqlite_mac(head: str, seq: int, tail: str, prev_mac: bytes) -> bytes:
     """HMAC of the canonical row: `head` + seq + `tail` is exactly _canonical()'s JSON."""
@@ -142,39 +145,26 @@ def sqlite_functions() -> list[tuple[str, int, object]]:
     return [("tsunagu_audit_mac", 4, _sqlite_mac)]
 
 
-def _sqlite_append():  # noqa: ANN202
-    events, heads = AuditEvent.__table__, AuditHead.__table__
-    seq = heads.c.seq + 1
-    values = select(
-        bindparam("chain", type_=String), seq, bindparam("at", type_=UTCDateTime), bindparam("action", type_=String),
-        bindparam("actor_id", type_=Integer), bindparam("on_behalf_of_id", type_=Integer),
-        bindparam("object_type", type_=String), bindparam("object_id", type_=Integer),
-        bindparam("ids", type_=JSONList(4000)), bindparam("municipality_id", type_=Integer), heads.c.mac,
-        func.tsunagu_audit_mac(bindparam("canon_head", type_=String), seq, bindparam("canon_tail", type_=String),
-                               heads.c.mac, type_=LargeBinary),
-    ).where(heads.c.chain == bindparam("chain", type_=String))
-    return (events.insert().from_select(list(_COLUMNS), values)
-            .returning(events.c.id, events.c.seq, events.c.prev_mac, events.c.mac))
+_SQLITE_APPEND = text(
+    "INSERT " + DEFERRABLE + " INTO audit_events (chain, seq, at, action, actor_id, on_behalf_of_id, object_type, "
+    "object_id, ids, municipality_id, prev_mac, mac) "
+    "SELECT :chain, h.seq + 1, :at, :action, :actor_id, :on_behalf_of_id, :object_type, :object_id, :ids, "
+    ":municipality_id, h.mac, tsunagu_audit_mac(:canon_head, h.seq + 1, :canon_tail, h.mac) "
+    "FROM (SELECT seq, mac FROM audit_heads WHERE chain = :chain "
+    "      UNION ALL SELECT 0, :genesis WHERE NOT EXISTS (SELECT 1 FROM audit_heads WHERE chain = :chain)) AS h"
+).bindparams(bindparam("at", type_=UTCDateTime), bindparam("ids", type_=JSONList(4000)),
+             bindparam("genesis", type_=LargeBinary))
 
 
-async def _record_sqlite(session: AsyncSession, *, chain: str, **fields: object) -> AuditEvent:
+async def _record_sqlite(session: AsyncSession, *, chain: str, **fields: object) -> None:
     at = utcnow()
     body = json.dumps([chain, 0, at.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds"),
                        fields["action"], fields["actor_id"], fields["on_behalf_of_id"], fields["object_type"],
                        fields["object_id"], fields["ids"] or [], fields["municipality_id"]],
                       separators=(",", ":"), ensure_ascii=True)
     head, tail = body.split(",0,", 1)  # around the seq, which the database supplies
-    params = {"chain": chain, "at": at, "canon_head": head + ",", "canon_tail": "," + tail, **fields}
-    found = (await session.execute(_SQLITE_APPEND, params)).first()
-    if found is None:  # the chain's first row: create its head (the transaction holds the write lock)
-        await session.execute(sqlite_insert(AuditHead).values(chain=chain, seq=0, mac=GENESIS)
-                              .on_conflict_do_nothing(index_elements=["chain"]))
-        found = (await session.execute(_SQLITE_APPEND, params)).one()
-    return AuditEvent(id=found.id, chain=chain, seq=found.seq, at=at, prev_mac=found.prev_mac, mac=found.mac,
-                      **fields)
-
-
-_SQLITE_APPEND = _sqlite_append()
+    await session.execute(_SQLITE_APPEND, {"chain": chain, "at": at, "canon_head": head + ",",
+                                           "canon_tail": "," + tail, "genesis": GENESIS, **fields})
 
 
 @dataclass

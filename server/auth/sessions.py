@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import WebSession
@@ -153,6 +153,15 @@ async def end_all_for(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(WebSession).where(WebSession.user_id == user_id))
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What build_scope reads of a live role grant (read with the session, see _session_user_grants)."""
+    role: str
+    municipality_id: int | None
+    organisation_id: int | None
+    chief_child: bool
+
+
 def _expired(row: WebSession, now: dt.datetime) -> bool:
     return now >= row.absolute_expires_at or now - row.last_seen_at > dt.timedelta(seconds=row.idle_seconds)
 
@@ -168,10 +177,18 @@ def _session_user_grants(dialect: str):  # noqa: ANN202
         # The person's id as an uncorrelated scalar subquery, evaluated once: correlated to the
         # outer web_sessions row instead, SQLite's planner scanned every area grant (5 ms, not 0.1).
         user_id = select(WebSession.user_id).where(WebSession.id == bindparam("id")).scalar_subquery()
+        # The live role grants as one JSON column too ([[role, municipality, organisation, chief_child]]):
+        # one row back, and no ORM objects to build for them (that cost more than the query).
+        if dialect == "sqlite":
+            item, aggregate = func.json_array, func.json_group_array
+        else:
+            item, aggregate = func.json_build_array, func.json_agg
+        grants = (select(aggregate(item(RoleGrant.role, RoleGrant.municipality_id, RoleGrant.organisation_id,
+                                        RoleGrant.chief_child)))
+                  .where(RoleGrant.user_id == user_id, *live_grant(RoleGrant, now)).scalar_subquery())
         stmt = _LOOKUP[dialect] = (
-            select(WebSession, User, RoleGrant, reached_column(user_id, now, dialect))
+            select(WebSession, User, grants, reached_column(user_id, now, dialect))
             .outerjoin(User, User.id == WebSession.user_id)
-            .outerjoin(RoleGrant, and_(RoleGrant.user_id == User.id, *live_grant(RoleGrant, now)))
             .where(WebSession.id == bindparam("id"))
         )
     return stmt
@@ -184,17 +201,18 @@ async def resolve(request: Request, session: AsyncSession, settings: Settings) -
     now = utcnow()
     end: WebSession | None = None
     touch = False
-    grants: list[RoleGrant] = []
+    grants: list[Grant] = []
     reached: list | None = None
     if token:
         # The session, its person, their live role grants (one row per grant) and every area they
         # reach (a JSON column), in one query: this runs on every request.
         found = (await session.execute(_session_user_grants(session.bind.dialect.name),
-                                       {"id": hash_token(token), "now": now})).all()
+                                       {"id": hash_token(token), "now": now})).first()
         if found:
-            row, user = found[0][0], found[0][1]
-            grants = [g for _s, _u, g, _r in found if g is not None]
-            reached = found[0][3]
+            row, user, granted, reached = found
+            granted = json.loads(granted) if isinstance(granted, str) else (granted or [])
+            grants = [Grant(role, municipality_id, organisation_id, bool(chief_child))
+                      for role, municipality_id, organisation_id, chief_child in granted if role is not None]
             reached = json.loads(reached) if isinstance(reached, str) else (reached or [])
             inactive = row.user_id is not None and (user is None or user.status != "active") and not (
                 row.replay_only and user is not None and user.status == "deactivated")

@@ -38,7 +38,7 @@ from server.contacts.models import (
     CONTENTS, FIELDS, LIAISON_WITH, METHODS, OTHER_ACTIVITIES, OUTCOMES, SIGNS, URGENCY_FOR, Activity,
     ActivityItem, Contact, Revisit,
 )
-from server.db import utcnow
+from server.db import read_before_write, utcnow
 from server.errors import Invalid, NotFound
 from server.households import crypto
 from server.households.models import Household, Person, WatchSettings
@@ -46,6 +46,7 @@ from server.households.service import DEFAULT_SETTINGS
 from server.i18n import N_, TOKYO
 from server.rollups.hooks import contact_changed
 from server.scope import Scope, household_clause, require_household
+from server.sqlite_driver import DEFERRABLE
 from server.users.models import User
 
 register({
@@ -235,6 +236,12 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
     # id (a resend), and whether the household has an open revisit to close.
     wanted = (data.client_id or "").strip()[:64]
     clause = await household_clause(session, scope)
+    # SQLite: this read still runs in the request's read phase, so the write lock is held only for
+    # the writes (a quick log then holds it for two thread round trips instead of six; with twenty
+    # phones logging at once the lock, not the CPU, set the pace). What it reads may be a few
+    # milliseconds old when the writes start, as if the tap had come that much earlier; a resend
+    # racing this one still stores once (the unique client id).
+    await read_before_write(session)
     found = (await session.execute(_log_lookup(clause, session.bind.dialect.name),
                                    {"author_id": actor.id, "client_id": wanted, "household_id": data.household_id})).first()
     if found is None:
@@ -286,7 +293,7 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
 
 _CONTACT_COLUMNS = tuple(c.key for c in Contact.__table__.c if c.key != "id")
 _INSERT_CONTACT = insert(Contact.__table__).returning(Contact.__table__.c.id)
-_SET_LAST_CONTACT = (update(Household.__table__).where(Household.__table__.c.id == bindparam("hid"))
+_SET_LAST_CONTACT = (update(Household.__table__).prefix_with(DEFERRABLE).where(Household.__table__.c.id == bindparam("hid"))
                      .values(last_contact_at=bindparam("at", type_=Household.__table__.c.last_contact_at.type)))
 
 

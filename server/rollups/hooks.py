@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.i18n import TOKYO
+from server.sqlite_driver import DEFERRABLE
 
 # Upper bounds (hours) of the duration histogram's buckets: log-spaced, the last one open.
 BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
@@ -34,8 +35,10 @@ _ANCESTORS = """(SELECT id AS anc FROM areas WHERE id = :area
       UNION SELECT prefecture_id FROM areas WHERE id = :area) AS a"""
 _UPSERT = " ON CONFLICT (area_id, month, measure, dim) DO UPDATE SET n = rollup_counts.n + excluded.n"
 
+# DEFERRABLE: nothing reads what these statements return, so the embedded driver may send them
+# with the request's next statement (server/sqlite_driver.py).
 CONTACT_SQL = text(
-    "INSERT INTO rollup_counts (area_id, month, measure, dim, n) "
+    "INSERT " + DEFERRABLE + " INTO rollup_counts (area_id, month, measure, dim, n) "
     "SELECT a.anc, CAST(:month AS INTEGER), m.measure, m.dim, CAST(:n AS INTEGER) FROM " + _ANCESTORS + ", "
     "(SELECT 'contacts.method' AS measure, CAST(:method AS VARCHAR(32)) AS dim "
     "UNION ALL SELECT 'contacts.outcome', CAST(:outcome AS VARCHAR(32))) AS m "
@@ -79,7 +82,7 @@ async def apply(session: AsyncSession, area_id: int, deltas: Counter) -> None:
         rows.append(f"SELECT CAST(:m{i} AS INTEGER) AS month, CAST(:s{i} AS VARCHAR(32)) AS measure, "
                     f"CAST(:d{i} AS VARCHAR(32)) AS dim, CAST(:n{i} AS INTEGER) AS n")
         params.update({f"m{i}": month, f"s{i}": measure, f"d{i}": dim, f"n{i}": n})
-    stmt = text("INSERT INTO rollup_counts (area_id, month, measure, dim, n) "
+    stmt = text("INSERT " + DEFERRABLE + " INTO rollup_counts (area_id, month, measure, dim, n) "
                 "SELECT a.anc, v.month, v.measure, v.dim, v.n FROM " + _ANCESTORS + ", ("
                 + " UNION ALL ".join(rows) + ") AS v WHERE a.anc IS NOT NULL" + _UPSERT)
     await session.execute(stmt, params)
