@@ -188,8 +188,13 @@ async def _council_areas(session: AsyncSession, scope: Scope) -> set[int]:
     return cached
 
 
-async def household_clause(session: AsyncSession, scope: Scope):  # noqa: ANN201
+async def household_clause(session: AsyncSession, scope: Scope, *, one: bool = False):  # noqa: ANN201
     """A WHERE clause on Household selecting exactly what this scope may see.
+
+    one=True: for a query pinned to one household (households.id = ...): each rule is then a
+    correlated EXISTS, a single index probe, instead of the list of everything the person is
+    assigned to (a commissioner with 225 households: 18 µs instead of 206 µs in SQLite). Lists
+    keep the IN form, which lets the database start from the person's assignments.
 
     Clauses are built once per shape of scope and reused: building SQLAlchemy expressions costs
     more than running them, and this is on nearly every request. The time is bound when the
@@ -199,7 +204,7 @@ async def household_clause(session: AsyncSession, scope: Scope):  # noqa: ANN201
         child_areas = tuple(sorted(await _council_areas(session, scope)))
     key = (scope.user_id, tuple(sorted(scope.coordinated)), scope.is_field,
            tuple(sorted(scope.organisations)) if "professional" in scope.roles else (),
-           child_areas, utcnow().date() if child_areas else None)
+           child_areas, utcnow().date() if child_areas else None, one)
     clause = _CLAUSES.get(key)
     if clause is None:
         if len(_CLAUSES) > 5000:
@@ -212,8 +217,13 @@ _CLAUSES: dict[tuple, object] = {}
 
 
 def _build_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool, organisations: tuple[int, ...],
-                  child_areas: tuple[int, ...], today: dt.date | None):  # noqa: ANN202
+                  child_areas: tuple[int, ...], today: dt.date | None, one: bool = False):  # noqa: ANN202
     from sqlalchemy import and_, false
+
+    def among(column, ids_select):  # noqa: ANN001, ANN202 - Household.id among the selected household ids
+        if one:
+            return ids_select.where(column == Household.id).exists()
+        return Household.id.in_(ids_select)
 
     from server.assignments.models import Assignment
     from server.households.models import Household, Person
@@ -223,15 +233,14 @@ def _build_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool, or
     if coordinated:
         parts.append(Household.municipality_id.in_(coordinated))
     if is_field:
-        parts.append(Household.id.in_(
-            select(Assignment.household_id).where(
-                Assignment.user_id == user_id, Assignment.valid_from <= now,
-                or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))))
+        parts.append(among(Assignment.household_id, select(Assignment.household_id).where(
+            Assignment.user_id == user_id, Assignment.valid_from <= now,
+            or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))))
     if organisations:
         # Professionals: the households their organisation's concerns are about (the concerns issue).
         from server.concerns.models import Concern
 
-        parts.append(Household.id.in_(select(Concern.household_id).where(
+        parts.append(among(Concern.household_id, select(Concern.household_id).where(
             Concern.organisation_id.in_(organisations), Concern.household_id.is_not(None))))
     if child_areas and today is not None:
         # 主任児童委員: households with a child under 18 in their council's area.
@@ -241,7 +250,7 @@ def _build_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool, or
             Person.household_id.is_not(None), Person.merged_into_id.is_(None), Person.deceased_on.is_(None),
             or_(Person.birth_date > cutoff,
                 and_(Person.birth_date.is_(None), Person.birth_year > today.year - CHILD_YEARS)))
-        parts.append(and_(Household.area_id.in_(child_areas), Household.id.in_(child)))
+        parts.append(and_(Household.area_id.in_(child_areas), among(Person.household_id, child)))
     return or_(*parts) if parts else false()
 
 
@@ -257,7 +266,7 @@ async def require_household(session: AsyncSession, scope: Scope, household_id: i
     from server.households.models import Household
 
     row = (await session.scalars(
-        select(Household).where(Household.id == household_id, await household_clause(session, scope))
+        select(Household).where(Household.id == household_id, await household_clause(session, scope, one=True))
     )).first()
     if row is None:
         raise NotFound()

@@ -103,7 +103,7 @@ async def _in_scope(session: AsyncSession, scope: Scope, household_id: int) -> b
     from server.scope import household_clause
 
     return (await session.scalar(select(Household.id).where(
-        Household.id == household_id, await household_clause(session, scope)))) is not None
+        Household.id == household_id, await household_clause(session, scope, one=True)))) is not None
 
 
 def reader_role(row: Concern, scope: Scope, user: User) -> str:

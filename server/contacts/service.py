@@ -235,7 +235,7 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
     # One query: the household through the scope gate, a contact already stored under this client
     # id (a resend), and whether the household has an open revisit to close.
     wanted = (data.client_id or "").strip()[:64]
-    clause = await household_clause(session, scope)
+    clause = await household_clause(session, scope, one=True)
     # SQLite: this read still runs in the request's read phase, so the write lock is held only for
     # the writes (a quick log then holds it for two thread round trips instead of six; with twenty
     # phones logging at once the lock, not the CPU, set the pace). What it reads may be a few

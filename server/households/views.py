@@ -56,7 +56,7 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
     found = (await session.execute(
         select(Household, Area, WatchSettings).join(Area, Area.id == Household.area_id)
         .outerjoin(WatchSettings, WatchSettings.municipality_id == Household.municipality_id)
-        .where(Household.id == household_id, await household_clause(session, scope))
+        .where(Household.id == household_id, await household_clause(session, scope, one=True))
     )).first()
     if found is None:
         raise NotFound()

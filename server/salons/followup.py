@@ -105,7 +105,7 @@ async def _followup(session: AsyncSession, scope: Scope, followup_id: int) -> tu
     if await runs(session, scope, salon):
         return row, salon
     if row.household_id is not None and (await session.scalar(select(Household.id).where(
-            Household.id == row.household_id, await household_clause(session, scope)))) is not None:
+            Household.id == row.household_id, await household_clause(session, scope, one=True)))) is not None:
         return row, salon
     raise NotFound()
 
