@@ -174,7 +174,11 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args([a for a in (argv or []) if a.startswith("--")] if argv is not None else None)
     path = Path(args.path)
     if not args.url and not path.exists():
-        raise SystemExit(f"{path} is missing: run `.venv/bin/python -m bench.prefecture` first")
+        # `make bench` on a fresh machine: make the prefecture first (about 10 minutes on 2 cores).
+        from bench import prefecture
+
+        print(f"{path} is missing: generating it (python -m bench.prefecture)")
+        prefecture.main(["--path=" + str(path)])
     result = asyncio.run(run(path, args.runs, not args.no_duckdb, args.url))
     out = ROOT / "var" / "bench" / ("console-pg.json" if args.url else "console.json")
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
