@@ -162,6 +162,18 @@ def without_passkey_autofill(page) -> None:  # noqa: ANN001
                          "PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
 
 
+def switch_person(page, server: LiveServer, cookie: str, token: str) -> None:  # noqa: ANN001
+    """Sign the browser in as someone else by swapping only the session cookie.
+
+    The CSRF cookie is kept: the previous page's late requests (its lazy fragments, the worker's
+    bundle fetch) would otherwise arrive with no CSRF cookie, each be given a new one, and one of
+    them could replace the cookie the next page's forms were rendered against (a 403 on the next
+    form post, seen in about one run in six). The page is first taken away from the app."""
+    page.goto("about:blank")
+    page.context.clear_cookies(name=cookie)
+    page.context.add_cookies([{"name": cookie, "value": token, "url": server.url}])
+
+
 def credentials(cdp, authenticator_id: str) -> list[dict]:  # noqa: ANN001
     return cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]
 

@@ -3,7 +3,7 @@ council chair sees it as submitted (axe and 320px on both pages)."""
 from __future__ import annotations
 
 from server.config import load
-from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start
+from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start, switch_person
 
 
 def seed(server) -> dict:  # noqa: ANN001
@@ -32,8 +32,7 @@ def seed(server) -> dict:  # noqa: ANN001
 
 
 def as_user(page, server, seeded, who: str) -> None:  # noqa: ANN001
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": seeded["cookie"], "value": seeded["tokens"][who], "url": server.url}])
+    switch_person(page, server, seeded["cookie"], seeded["tokens"][who])
 
 
 def test_a_commissioner_submits_last_month_and_the_chair_sees_it_submitted(live_server, page):

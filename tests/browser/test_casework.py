@@ -7,7 +7,7 @@ import re
 import uuid
 
 from server.config import load
-from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start
+from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start, switch_person
 
 
 def seed(server) -> dict:  # noqa: ANN001
@@ -48,8 +48,7 @@ def seed(server) -> dict:  # noqa: ANN001
 
 
 def as_user(page, server, seeded, name: str) -> None:  # noqa: ANN001
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": seeded["cookie"], "value": seeded["tokens"][name], "url": server.url}])
+    switch_person(page, server, seeded["cookie"], seeded["tokens"][name])
 
 
 def check(page) -> None:  # noqa: ANN001

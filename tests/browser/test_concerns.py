@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy import select
 
 from server.config import load
-from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start
+from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start, switch_person
 
 
 def seed(server) -> dict:  # noqa: ANN001
@@ -43,8 +43,7 @@ def seed(server) -> dict:  # noqa: ANN001
 
 
 def as_user(page, server, seeded, name: str) -> None:  # noqa: ANN001
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": seeded["cookie"], "value": seeded["tokens"][name], "url": server.url}])
+    switch_person(page, server, seeded["cookie"], seeded["tokens"][name])
 
 
 def concern_rows(server) -> list:  # noqa: ANN001

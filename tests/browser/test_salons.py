@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server.config import load
-from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start
+from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start, switch_person
 
 
 def seed_salon(server) -> dict:  # noqa: ANN001
@@ -53,8 +53,7 @@ def seed_salon(server) -> dict:  # noqa: ANN001
 
 
 def as_user(page, server, seeded, who: str) -> None:  # noqa: ANN001
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": seeded["cookie"], "value": seeded[who], "url": server.url}])
+    switch_person(page, server, seeded["cookie"], seeded[who])
 
 
 def test_a_second_absence_reaches_the_covering_volunteers_round(live_server, page):
@@ -111,7 +110,8 @@ def test_salon_pages_fit_a_small_phone_and_pass_axe(live_server, page):
         axe_check(page)
         page.set_viewport_size({"width": 390, "height": 844})
     # The public sign-up page, with no account: fits, passes axe, and takes a sign-up.
-    page.context.clear_cookies()
+    page.goto("about:blank")  # signed out by dropping the session cookie only (see switch_person)
+    page.context.clear_cookies(name=seeded["cookie"])
     page.goto(live_server.url + f"/join/{seeded['join']}")
     assert_no_sideways_scroll(page, 320)
     axe_check(page)
