@@ -17,7 +17,6 @@ import asyncio
 import csv
 import datetime as dt
 import json
-import statistics
 import time
 from pathlib import Path
 

@@ -15,14 +15,13 @@ Rules:
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.actions import register
 from server.audit.service import record
 from server.contacts import service as contacts
 from server.contacts.models import Contact
-from server.db import utcnow
+from server.db import add_unless_duplicate, utcnow
 from server.errors import Invalid, NotFound
 from server.households import crypto
 from server.households.models import Household, Person
@@ -74,15 +73,7 @@ async def _upsert(session: AsyncSession, sess: SalonSession, person_id: int, val
                                                           Attendance.person_id == person_id))).first()
     if row is None:
         row = Attendance(session_id=sess.id, person_id=person_id, **values)
-        try:
-            if session.bind.dialect.name == "sqlite":  # BEGIN IMMEDIATE already serialises writers
-                session.add(row)
-                await session.flush()
-            else:
-                async with session.begin_nested():
-                    session.add(row)
-                    await session.flush()
-        except IntegrityError:
+        if not await add_unless_duplicate(session, row):  # taken at the same moment on another phone
             row = (await session.scalars(select(Attendance).where(Attendance.session_id == sess.id,
                                                                   Attendance.person_id == person_id))).one()
             for k, v in values.items():

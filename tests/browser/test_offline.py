@@ -3,8 +3,6 @@ the sealed outbox, replay exactly once (also across a server restart and an expi
 held entries in the review list, and a profile that holds no resident's name after sign-out."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 from sqlalchemy import func, select
 
