@@ -5,12 +5,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 VENDOR := web/static/vendor/htmx.min.js
 
-.PHONY: run test setup migrate serve bench messages clean test-pg
+.PHONY: run test setup migrate serve bench messages clean test-pg test-calendar system-deps
 
 setup: $(STAMP) $(VENDOR)
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "Tsunagu needs $(PYTHON) (Debian: apt-get install -y python3.11 python3.11-venv), then run make again."; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
@@ -34,9 +34,21 @@ run: setup
 	TSUNAGU_DEMO=1 $(VENV)/bin/tsunagu seed-demo --if-empty
 	TSUNAGU_DEMO=1 $(VENV)/bin/tsunagu serve --host 127.0.0.1 --port 8000
 
-# The whole suite on SQLite, browser tests included (Debian's Chromium at /usr/bin/chromium).
-test: setup
+# Chromium and the CJK fonts for the browser tests: installed when missing (Debian, as root),
+# otherwise one sentence says what to install.
+system-deps:
+	@bash .ci/system-deps
+
+# The whole suite on SQLite, browser tests included (Debian's Chromium at /usr/bin/chromium), on the
+# suite's fixed clock (tests/clock.py), then the calendar sweep.
+test: system-deps setup
 	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(MAKE) --no-print-directory test-calendar
+
+# Every test marked `calendar` at each instant of tests/clock.py:SWEEP (fiscal year, term end,
+# year end, leap day, month end at 23:59 Tokyo, a Monday holiday), in one run.
+test-calendar: setup
+	$(PY) -m pytest -q -n 2 -m calendar --calendar-sweep
 
 # The database tests again on PostgreSQL: TSUNAGU_TEST_DATABASE_URL must point at a throwaway database.
 test-pg: setup

@@ -15,7 +15,7 @@ from litestar.di import Provide
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from server import ratelimit
+from server import clock, ratelimit
 from server.areas import routes as areas_routes
 from server.audit import routes as audit_routes
 from server.audit import service as audit_service
@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     audit_service.configure(settings.secret_key)
     ratelimit.configure(settings.rate_limit_per_minute)
     households_crypto.configure(settings.data_key)
+    if settings.pinned_now is not None:
+        clock.pin(settings.pinned_now, settings.pinned_since)
 
     async def on_startup(app: Litestar) -> None:
         app.state.engine = engine

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import ipaddress
 import os
@@ -82,6 +83,9 @@ class Settings:
     # AES-256-GCM key for sensitive resident data (要配慮個人情報), kept outside the database.
     data_key: bytes = field(default=b"", repr=False)
     data_key_is_default: bool = field(default=False)
+    # A test server's clock (TSUNAGU_PINNED_NOW): only ever for a loopback http:// origin.
+    pinned_now: dt.datetime | None = None
+    pinned_since: float | None = None
 
     @property
     def https(self) -> bool:
@@ -139,7 +143,41 @@ def load(env: dict[str, str] | None = None) -> Settings:
         field_idle=_int(env, "TSUNAGU_FIELD_IDLE_HOURS", 8) * 3600,
         field_absolute=_int(env, "TSUNAGU_FIELD_ABSOLUTE_DAYS", 7) * 24 * 3600,
         rate_limit_per_minute=_int(env, "TSUNAGU_RATE_LIMIT_PER_MINUTE", 20),
+        pinned_now=_pinned_now(env, parts.scheme, parts.hostname),
+        pinned_since=_pinned_since(env),
     )
+
+
+def _pinned_since(env: dict[str, str]) -> float | None:
+    """TSUNAGU_PINNED_SINCE: the machine's clock (seconds since the epoch) at the moment the pinned
+    instant held; without it the pin holds when the app starts."""
+    raw = env.get("TSUNAGU_PINNED_SINCE", "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError("TSUNAGU_PINNED_SINCE", f"must be seconds since the epoch, got {raw!r}") from None
+
+
+def _pinned_now(env: dict[str, str], scheme: str, host: str) -> dt.datetime | None:
+    """TSUNAGU_PINNED_NOW: an ISO 8601 instant with its offset, e.g. 2027-03-31T14:59:00+00:00.
+
+    It moves the app's clock (server/clock.py) so a browser test's server agrees with the test
+    about what day it is. A real deployment must never run on a made-up date, so it is refused
+    unless the origin is plain http:// on a loopback host."""
+    raw = env.get("TSUNAGU_PINNED_NOW", "").strip()
+    if not raw:
+        return None
+    if scheme != "http" or not is_loopback(host):
+        raise ConfigError("TSUNAGU_PINNED_NOW", "is only allowed with a loopback http:// origin (tests)")
+    try:
+        at = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError("TSUNAGU_PINNED_NOW", f"must be an ISO 8601 instant, got {raw!r}") from None
+    if at.tzinfo is None:
+        raise ConfigError("TSUNAGU_PINNED_NOW", f"needs a UTC offset (…+00:00), got {raw!r}")
+    return at
 
 
 def _data_key(env: dict[str, str], secret: str) -> tuple[bytes, bool]:

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from server import clock
 from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -27,8 +28,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+# The app's clock lives in server/clock.py (one place that a test pin moves); re-exported here
+# because most models import it with the column types.
+utcnow = clock.utcnow
 
 
 class UTCDateTime(TypeDecorator):

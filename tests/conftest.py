@@ -7,7 +7,7 @@ database, migrated once; every test starts from empty tables.
 from __future__ import annotations
 
 # The fixed cast of personas (tests/personas.py), available to every test as `cast`.
-pytest_plugins = ["tests.personas"]
+pytest_plugins = ["tests.personas", "tests.clock"]
 
 import asyncio
 import os

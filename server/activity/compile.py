@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from server import clock
 from server.contacts.models import CONTENTS, FIELDS, LIAISON_WITH, OTHER_ACTIVITIES
 from server.i18n import TOKYO
 
@@ -133,11 +134,7 @@ def problems(figures: dict[str, int], year: int, month: int) -> list[str]:
 
 # --- months and fiscal years ---------------------------------------------------------------------
 
-def tokyo_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
-    """The month's start and end as UTC instants (Asia/Tokyo calendar month)."""
-    start = dt.datetime(year, month, 1, tzinfo=TOKYO)
-    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=TOKYO)
-    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+tokyo_bounds = clock.month_bounds
 
 
 def month_of(day: dt.date) -> tuple[int, int]:
@@ -150,7 +147,7 @@ def previous(year: int, month: int) -> tuple[int, int]:
 
 def fiscal_year(year: int, month: int) -> int:
     """The fiscal year (April to March) a month belongs to, named by its starting year."""
-    return year if month >= 4 else year - 1
+    return clock.fiscal_year_of(dt.date(year, month, 1))
 
 
 def fiscal_months(fy: int) -> list[tuple[int, int]]:

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.activity import compile as c
 from server.activity import queries
 from server.activity.models import ActivityMonth, Adjustment, Compilation, Reminder, Submission
@@ -54,8 +55,7 @@ MAX_FIGURE = 9999
 HISTORY_MONTHS = 24  # how far back a commissioner may open a month
 
 
-def today() -> dt.date:
-    return utcnow().astimezone(TOKYO).date()
+today = clock.today_tokyo
 
 
 def last_month() -> tuple[int, int]:

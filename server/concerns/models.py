@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, JSONList, UTCDateTime, utcnow
@@ -118,7 +118,9 @@ class ConcernSettings(Base):
 
 
 class Holiday(Base):
-    """A non-working day of a municipality (national holidays, the New Year break)."""
+    """A municipality's own change to the national calendar: a day it closes (市の休日), or, with
+    `open`, a national holiday or New Year day on which its office works anyway. National holidays
+    themselves are not stored: they come from jpholiday (server/concerns/targets.py)."""
 
     __tablename__ = "holidays"
     __table_args__ = (UniqueConstraint("municipality_id", "day"),)
@@ -127,3 +129,4 @@ class Holiday(Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     day: Mapped[dt.date] = mapped_column(Date)
     name: Mapped[str] = mapped_column(String(60))
+    open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

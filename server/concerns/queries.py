@@ -20,7 +20,7 @@ from server.areas.models import Area, Organisation
 from server.audit.service import record
 from server.concerns.models import URGENCY_RANK, Concern, ConcernEvent, ConcernRoute, ConcernSettings, Holiday
 from server.concerns.service import unseal
-from server.concerns.targets import DEFAULTS, NATIONAL_HOLIDAYS
+from server.concerns.targets import DEFAULTS
 from server.concerns.transitions import OPEN, actions_from, reporter_status
 from server.db import utcnow
 from server.errors import NotFound
@@ -211,5 +211,5 @@ async def routing_table(session: AsyncSession, municipality_id: int) -> dict:
                                       .order_by(Holiday.day))).all()
     return {"routes": routes, "orgs": orgs, "areas": areas, "municipality_id": municipality_id,
             "targets": {k: getattr(settings, k) for k in DEFAULTS} if settings else dict(DEFAULTS),
-            "holidays": "\n".join(f"{h.day.isoformat()} {h.name}" for h in holidays) if holidays else
-            "\n".join(f"{d} {n}" for d, n in NATIONAL_HOLIDAYS.items())}
+            "holidays": "\n".join(f"{h.day.isoformat()} {h.name}" for h in holidays if not h.open),
+            "open_days": "\n".join(f"{h.day.isoformat()} {h.name}" for h in holidays if h.open)}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import time
 import uuid
 
 from litestar import Request, get, post
@@ -14,6 +13,7 @@ from litestar.response import Redirect, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.areas.models import Area
 from server.auth.sessions import Current
 from server.concerns import labels, queries, service
@@ -173,7 +173,7 @@ async def reply_create(request: Request, db: AsyncSession, current: Current, con
 def alert_token(secret: str, organisation_ids: set[int], now: float | None = None) -> str:
     """Names only organisation ids and an expiry, signed: it lets a page whose session has expired keep
     asking for the count of 緊急 concerns (a number, never personal data)."""
-    expires = int((now or time.time()) + ALERT_TOKEN_HOURS * 3600)
+    expires = int((now or clock.timestamp()) + ALERT_TOKEN_HOURS * 3600)
     body = f"{'-'.join(str(i) for i in sorted(organisation_ids))}.{expires}"
     sig = hmac.new(secret.encode(), f"concern-alert:{body}".encode(), hashlib.sha256).hexdigest()[:32]
     return f"{body}.{sig}"
@@ -183,7 +183,7 @@ def read_alert_token(secret: str, token: str, now: float | None = None) -> set[i
     try:
         orgs, expires, sig = token.split(".")
         want = hmac.new(secret.encode(), f"concern-alert:{orgs}.{expires}".encode(), hashlib.sha256).hexdigest()[:32]
-        if not hmac.compare_digest(want, sig) or int(expires) < (now or time.time()):
+        if not hmac.compare_digest(want, sig) or int(expires) < (now or clock.timestamp()):
             return set()
         return {int(i) for i in orgs.split("-") if i}
     except (ValueError, AttributeError):
@@ -262,7 +262,8 @@ async def targets_save(request: Request, db: AsyncSession, current: Current) -> 
                                    emergency_minutes=integer(text(data, "emergency_minutes", 8), 0, 100000),
                                    soon_days=integer(text(data, "soon_days", 8), 0, 1000),
                                    normal_days=integer(text(data, "normal_days", 8), 0, 1000),
-                                   holidays=_holidays(text(data, "holidays", 40000)))
+                                   holidays=_holidays(text(data, "holidays", 40000)),
+                                   open_days=_holidays(text(data, "open_days", 40000)))
     except Invalid as exc:
         ctx = await queries.routing_table(db, municipality_id)
         return page(request, "concerns/routes.html", {**ctx, "errors": exc.fields, **_codes()}, status=422)

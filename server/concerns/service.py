@@ -502,8 +502,10 @@ async def delete_route(session: AsyncSession, *, actor: User, scope: Scope, rout
 
 async def save_targets(session: AsyncSession, *, actor: User, scope: Scope, municipality_id: int,
                        emergency_minutes: int | None, soon_days: int | None, normal_days: int | None,
-                       holidays: list[tuple[dt.date | None, str]]) -> ConcernSettings:
-    """Response targets and the holiday calendar (the calendar is replaced as a whole)."""
+                       holidays: list[tuple[dt.date | None, str]],
+                       open_days: list[tuple[dt.date | None, str]] = ()) -> ConcernSettings:
+    """Response targets and the municipality's changes to the national calendar: its own closed
+    days and the national days off on which it works (both lists are replaced as a whole)."""
     scope.require_coordinator_of(municipality_id)
     errors: dict[str, str] = {}
     if emergency_minutes is None or not 5 <= emergency_minutes <= 24 * 60:
@@ -511,10 +513,13 @@ async def save_targets(session: AsyncSession, *, actor: User, scope: Scope, muni
     for name, value in (("soon_days", soon_days), ("normal_days", normal_days)):
         if value is None or not 1 <= value <= 30:
             errors[name] = N_("Enter working days from 1 to 30.")
-    if any(day is None for day, _n in holidays):
-        errors["holidays"] = N_("Write one day per line as YYYY-MM-DD, then its name.")
-    if len(holidays) > 400:
-        errors["holidays"] = N_("Too many days.")
+    for name, days in (("holidays", holidays), ("open_days", open_days)):
+        if any(day is None for day, _n in days):
+            errors[name] = N_("Write one day per line as YYYY-MM-DD, then its name.")
+        elif len(days) > 400:
+            errors[name] = N_("Too many days.")
+    if not errors.get("open_days") and {d for d, _n in holidays} & {d for d, _n in open_days}:
+        errors["open_days"] = N_("A day cannot be both closed and open.")
     if errors:
         raise Invalid(fields=errors)
     row = await session.get(ConcernSettings, municipality_id)
@@ -525,8 +530,9 @@ async def save_targets(session: AsyncSession, *, actor: User, scope: Scope, muni
     from sqlalchemy import delete
 
     await session.execute(delete(Holiday).where(Holiday.municipality_id == municipality_id))
-    for day, name in sorted({d: n for d, n in holidays}.items()):
-        session.add(Holiday(municipality_id=municipality_id, day=day, name=(name or "")[:60]))
+    for is_open, days in ((False, holidays), (True, open_days)):
+        for day, name in sorted({d: n for d, n in days}.items()):
+            session.add(Holiday(municipality_id=municipality_id, day=day, name=(name or "")[:60], open=is_open))
     await session.flush()
     await record(session, action="concern_settings.saved", actor_id=actor.id, municipality_id=municipality_id,
                  object_type="municipality", object_id=municipality_id)

@@ -2,13 +2,16 @@
 
 Defaults (per-municipality settings in ConcernSettings): 緊急 within 60 minutes (clock time, day
 or night), 早め within 1 working day, 通常 within 3 working days. A working day is a Tokyo
-weekday that is not in the municipality's holiday calendar; "within N working days" means by the
+weekday that is not a national holiday or a New Year closure day (unless the municipality marks it
+open) and not one of the municipality's own closed days; "within N working days" means by the
 same clock time on the Nth working day after arrival (a concern arriving on a holiday counts from
 the next working day's start).
 """
 from __future__ import annotations
 
 import datetime as dt
+
+import jpholiday
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,20 +21,21 @@ from server.i18n import TOKYO
 
 DEFAULTS = {"emergency_minutes": 60, "soon_days": 1, "normal_days": 3}
 
-# Japan's national holidays and the usual office closure (12/29–1/3), seeded into a municipality's
-# calendar on first use; coordinators edit the calendar afterwards.
-NATIONAL_HOLIDAYS = {
-    "2026-01-01": "元日", "2026-01-12": "成人の日", "2026-02-11": "建国記念の日", "2026-02-23": "天皇誕生日",
-    "2026-03-20": "春分の日", "2026-04-29": "昭和の日", "2026-05-03": "憲法記念日", "2026-05-04": "みどりの日",
-    "2026-05-05": "こどもの日", "2026-05-06": "振替休日", "2026-07-20": "海の日", "2026-08-11": "山の日",
-    "2026-09-21": "敬老の日", "2026-09-22": "国民の休日", "2026-09-23": "秋分の日", "2026-10-12": "スポーツの日",
-    "2026-11-03": "文化の日", "2026-11-23": "勤労感謝の日", "2026-12-29": "年末休暇", "2026-12-30": "年末休暇",
-    "2026-12-31": "年末休暇", "2027-01-01": "元日", "2027-01-02": "年始休暇", "2027-01-03": "年始休暇",
-    "2027-01-11": "成人の日", "2027-02-11": "建国記念の日", "2027-02-23": "天皇誕生日", "2027-03-21": "春分の日",
-    "2027-03-22": "振替休日", "2027-04-29": "昭和の日", "2027-05-03": "憲法記念日", "2027-05-04": "みどりの日",
-    "2027-05-05": "こどもの日", "2027-07-19": "海の日", "2027-08-11": "山の日", "2027-09-20": "敬老の日",
-    "2027-09-23": "秋分の日", "2027-10-11": "スポーツの日", "2027-11-03": "文化の日", "2027-11-23": "勤労感謝の日",
-}
+# The office's New Year closure (年末年始, 12/29–1/3), closed by default like a national holiday;
+# a municipality whose office opens on one of those days marks it open.
+NEW_YEAR_CLOSURE = ((12, 29), (12, 30), (12, 31), (1, 2), (1, 3))
+
+
+def national_days_off(start: dt.date, end: dt.date) -> dict[dt.date, str]:
+    """National holidays (from jpholiday, which follows the Cabinet Office's list, substitute
+    holidays and 国民の休日 included) and the New Year closure, from `start` to `end` inclusive."""
+    days = dict(jpholiday.between(start, end))
+    for year in range(start.year, end.year + 1):
+        for month, day in NEW_YEAR_CLOSURE:
+            d = dt.date(year, month, day)
+            if start <= d <= end:
+                days.setdefault(d, "年末年始休暇" if month == 12 else "年始休暇")
+    return days
 
 
 def is_working_day(day: dt.date, holidays: set[dt.date]) -> bool:
@@ -63,14 +67,18 @@ async def settings_for(session: AsyncSession, municipality_id: int) -> dict[str,
 
 
 async def holidays_for(session: AsyncSession, municipality_id: int, around: dt.datetime) -> set[dt.date]:
-    """The municipality's calendar (or, if it has none yet, the national list) near `around`."""
+    """The days off near `around`: the national calendar, plus the municipality's own closed days,
+    minus the days it marks open. The window covers the longest target (30 working days)."""
     start = around.astimezone(TOKYO).date() - dt.timedelta(days=7)
-    end = start + dt.timedelta(days=60)
-    rows = set((await session.scalars(select(Holiday.day).where(
-        Holiday.municipality_id == municipality_id, Holiday.day >= start, Holiday.day <= end))).all())
-    if rows or await session.scalar(select(Holiday.id).where(Holiday.municipality_id == municipality_id).limit(1)):
-        return rows
-    return {dt.date.fromisoformat(d) for d in NATIONAL_HOLIDAYS}
+    end = start + dt.timedelta(days=75)
+    days = set(national_days_off(start, end))
+    for day, is_open in (await session.execute(select(Holiday.day, Holiday.open).where(
+            Holiday.municipality_id == municipality_id, Holiday.day >= start, Holiday.day <= end))).all():
+        if is_open:
+            days.discard(day)
+        else:
+            days.add(day)
+    return days
 
 
 async def compute_due(session: AsyncSession, municipality_id: int, urgency: str, arrived: dt.datetime) -> dt.datetime:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.areas.models import Area
 from server.console import suppress as sup
 from server.console.figures import MEASURES
@@ -104,7 +105,7 @@ async def warm_published(session: AsyncSession, *, today: dt.date | None = None)
     from server.console.periods import fy_of
     from server.i18n import TOKYO
 
-    today = today or dt.datetime.now(TOKYO).date()
+    today = today or clock.today_tokyo()
     fy = fy_of(today.year, today.month)
     day = await session.scalar(select(func.max(RollupSnapshot.day)))
     made = 0

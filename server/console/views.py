@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.areas.models import CHILD_LEVEL, Area
 from server.console import charts, data, periods
 from server.console import suppress as sup
@@ -176,7 +177,7 @@ async def attention(session: AsyncSession, reader: Reader, area: Area) -> list[d
 
 async def console_page(session: AsyncSession, *, access: Access, area: Area, period_code: str | None,
                        locale: str) -> Page:
-    today = dt.datetime.now(TOKYO).date()
+    today = clock.today_tokyo()
     period = periods.parse(period_code, today)
     if not access.exact and period.kind == "quarter":
         period = period.fiscal_year()  # published one granularity at a time: months or the year

@@ -31,6 +31,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
+from server import clock
 from server.assignments.service import holds_role
 from server.audit.actions import register
 from server.audit.service import record
@@ -88,10 +89,7 @@ def previous_month_start(day: dt.date) -> dt.date:
     return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
-def tokyo_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime(year, month, 1, tzinfo=TOKYO)
-    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=TOKYO)
-    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+tokyo_bounds = clock.month_bounds
 
 
 async def month_locked(session: AsyncSession, owner_id: int, when: dt.datetime | dt.date) -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.areas.models import Area
 from server.audit.actions import register
 from server.audit.service import record
@@ -63,8 +64,7 @@ DEFAULT_SETTINGS = dict(consent_watch="presumed", consent_share="explicit", cons
                         salon_counts_for_cadence=True, term_end_month=11, term_end_day=30)
 
 
-def today_tokyo() -> dt.date:
-    return utcnow().astimezone(TOKYO).date()
+today_tokyo = clock.today_tokyo
 
 
 # --- municipality rules ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.concerns.models import Concern
+from server.concerns.targets import compute_due
 from server.db import utcnow
 from server.households.models import Household
 from server.rollups.rebuild import rebuild
@@ -30,7 +31,10 @@ async def seed_rollups(session: AsyncSession, town, rng: random.Random) -> None:
         h.created_at = now - dt.timedelta(days=90)
     waiting = (await session.scalars(select(Concern).where(Concern.state == "new").order_by(Concern.id))).all()
     for c in waiting[:2]:
-        c.created_at, c.arrived_at, c.due_at = (x - dt.timedelta(days=8) for x in (c.created_at, c.arrived_at, c.due_at))
+        # Three weeks back and the target counted again from there: past it on any day of the year,
+        # even after the New Year closure (a target counts working days, not calendar days).
+        c.created_at, c.arrived_at = (x - dt.timedelta(days=21) for x in (c.created_at, c.arrived_at))
+        c.due_at = await compute_due(session, c.municipality_id, c.urgency, c.arrived_at)
     await session.flush()
     await rebuild(session)
     await take_snapshot(session)

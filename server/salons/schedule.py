@@ -12,6 +12,8 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable
 
+from server import clock
+
 WEEKDAYS_JA = "月火水木金土日"
 
 
@@ -48,13 +50,8 @@ def occurrences(kind: str, start: dt.date, end: dt.date, *, weekday: int | None 
     return []
 
 
-def fiscal_year_of(day: dt.date) -> int:
-    """Japan's fiscal year (April to March) by the year it starts in."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+fiscal_year_of = clock.fiscal_year_of
+fiscal_year_bounds = clock.fiscal_year_bounds
 
 
 def parse_time(value: str) -> dt.time | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.areas.models import Area
 from server.assignments.service import holds_role
 from server.audit.actions import register
@@ -51,8 +52,7 @@ register({
 MAX_GENERATE_DAYS = 400
 
 
-def today_tokyo() -> dt.date:
-    return utcnow().astimezone(TOKYO).date()
+today_tokyo = clock.today_tokyo
 
 
 def at_tokyo(day: dt.date, hhmm: str) -> dt.datetime:

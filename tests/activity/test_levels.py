@@ -17,6 +17,7 @@ from tests.activity.builders import day_of_last_month, last_month, log, period, 
 from tests.helpers import post_form, sign_in
 
 
+
 async def count(db, model, *where) -> int:  # noqa: ANN001
     n = await db.scalar(select(func.count()).select_from(model).where(*where))
     await db.commit()
@@ -148,6 +149,7 @@ async def test_each_level_sees_the_sum_of_the_level_below_and_marks_its_compilat
     assert (await client.get(f"/prefecture-record?month={period()}")).status_code == 200
 
 
+@pytest.mark.calendar
 async def test_the_municipal_export_has_the_national_rows_and_the_right_totals(client, db, cast, sessionmaker,
                                                                               settings):
     h = await watched(db, cast)
@@ -178,6 +180,7 @@ async def test_the_municipal_export_has_the_national_rows_and_the_right_totals(c
     assert csv.content.startswith(b"\xef\xbb\xbf") and "日常的な支援" in csv.content.decode("utf-8-sig")
 
 
+@pytest.mark.calendar
 async def test_the_fiscal_year_export_has_a_sheet_per_month_and_a_year_total(client, db, cast, sessionmaker, settings):
     h = await watched(db, cast)
     await log(db, cast.commissioner, h, when=day_of_last_month(4))
@@ -207,6 +210,7 @@ async def test_a_bad_period_is_last_month_or_not_found_never_500(client, db, cas
         assert r.status_code in (200, 404)
 
 
+@pytest.mark.calendar
 async def test_a_commissioner_appointed_after_the_month_is_not_listed_for_it(client, db, cast, sessionmaker,
                                                                             settings):
     """Only commissioners whose commissioner grant overlapped the month are columns (and counted as

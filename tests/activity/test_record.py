@@ -18,6 +18,9 @@ from server.scope import build_scope
 from tests.activity.builders import activity, day_of_last_month, last_month, log, period, submit, watched
 from tests.helpers import post_form, sign_in
 
+# Date-sensitive (the activity-record month, its lock, back-dating into it): run at every instant of the calendar sweep (tests/clock.py).
+pytestmark = pytest.mark.calendar
+
 
 async def count(db, model, *where) -> int:  # noqa: ANN001
     n = await db.scalar(select(func.count()).select_from(model).where(*where))

@@ -3,11 +3,16 @@ a CDP virtual authenticator for real passkey ceremonies, axe-core and a 320px si
 
 Chromium missing is a failure, never a skip: CI must not pass without the browser tests.
 The server is reached as http://localhost:<port> because browsers refuse passkeys on an IP address.
+
+All three processes agree on the suite's pinned clock (tests/clock.py): this one through
+time-machine, the server through TSUNAGU_PINNED_NOW (read when it starts), Chromium through
+Playwright's clock (installed before the first page loads). Time runs on from the pin in each.
 """
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -94,6 +99,12 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 def start(server: LiveServer) -> LiveServer:
     """Start serving (after seeding, so the app sees the data); waits for /healthz."""
     port = server.url.rsplit(":", 1)[1]
+    # The pinned clock has run on since the test began: hand the server the instant it reads now.
+    # Both readings are taken together, so the server's clock matches ours however long it takes to start.
+    from time_machine import escape_hatch
+
+    server.env["TSUNAGU_PINNED_NOW"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    server.env["TSUNAGU_PINNED_SINCE"] = repr(escape_hatch.time.time() if escape_hatch.is_travelling() else time.time())
     log = open(Path(server.database_url.split("///", 1)[1]).with_suffix(".log"), "wb")  # noqa: SIM115
     server.process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app", "--host", "127.0.0.1",
@@ -124,6 +135,7 @@ def browser_context(tmp_path: Path) -> Iterator[Any]:
             str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
             locale="ja-JP", viewport={"width": 390, "height": 844})
         context.set_default_timeout(15_000)
+        context.clock.install(time=dt.datetime.now(dt.timezone.utc))
         try:
             yield context
         finally:

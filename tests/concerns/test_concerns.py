@@ -194,15 +194,52 @@ def test_targets_count_working_days_and_skip_holidays():
     assert targets.due_at(tokyo(2026, 11, 20, 10), "soon", {**d, "soon_days": 2}, set()) == tokyo(2026, 11, 24, 10)
 
 
+def test_the_national_calendar_does_not_run_out():
+    """Holidays come from jpholiday, so years past any hand-written list still have them."""
+    days = targets.national_days_off(dt.date(2030, 1, 1), dt.date(2030, 12, 31))
+    assert days[dt.date(2030, 1, 14)] == "成人の日"  # the second Monday of January
+    assert dt.date(2030, 5, 6) in days  # 振替休日 for こどもの日 on a Sunday
+    assert {dt.date(2030, 12, 29), dt.date(2030, 12, 31), dt.date(2030, 1, 2), dt.date(2030, 1, 3)} <= set(days)
+    assert dt.date(2030, 1, 15) not in days
+    hol = set(targets.national_days_off(dt.date(2035, 11, 1), dt.date(2035, 12, 31)))
+    # Friday 22 November 2035, 10:00 + 1 working day: Friday 23rd is 勤労感謝の日, so Monday the 26th.
+    assert targets.due_at(tokyo(2035, 11, 22, 10), "soon", targets.DEFAULTS, hol) == tokyo(2035, 11, 26, 10)
+
+
+@pytest.mark.calendar
+async def test_a_target_counts_working_days_from_today(db, world):
+    """At every instant of the sweep (the 12/28 year-end, the 成人の日 Monday and the day after),
+    a 早め concern raised now is due on the next working day of the national calendar."""
+    now = dt.datetime.now(dt.timezone.utc)
+    due = await targets.compute_due(db, world.cast.city.id, "soon", now)
+    start = now.astimezone(TOKYO).date()
+    off = set(targets.national_days_off(start - dt.timedelta(days=7), start + dt.timedelta(days=30)))
+    day = start + dt.timedelta(days=1)
+    while day.weekday() >= 5 or day in off:
+        day += dt.timedelta(days=1)
+    assert due.astimezone(TOKYO).date() == day
+
+
 async def test_a_municipality_s_own_targets_and_calendar_are_used(db, world):
     c = world.cast
     scope = await build_scope(db, c.coordinator)
     await service.save_targets(db, actor=c.coordinator, scope=scope, municipality_id=c.city.id, emergency_minutes=30,
-                               soon_days=2, normal_days=5, holidays=[(dt.date(2026, 12, 1), "市の休日")])
+                               soon_days=2, normal_days=5, holidays=[(dt.date(2026, 12, 1), "市の休日")],
+                               open_days=[(dt.date(2026, 12, 29), "窓口を開ける日")])
     assert await targets.settings_for(db, c.city.id) == {"emergency_minutes": 30, "soon_days": 2, "normal_days": 5}
-    assert await targets.holidays_for(db, c.city.id, tokyo(2026, 11, 30, 9)) == {dt.date(2026, 12, 1)}
+    days_off = await targets.holidays_for(db, c.city.id, tokyo(2026, 11, 30, 9))
+    # The city's own day is added to the national calendar, and its open day removed from it.
+    assert dt.date(2026, 12, 1) in days_off and dt.date(2026, 12, 29) not in days_off
+    assert {dt.date(2026, 12, 30), dt.date(2027, 1, 1), dt.date(2027, 1, 11)} <= days_off
     due = await targets.compute_due(db, c.city.id, "soon", tokyo(2026, 11, 30, 9))  # Mon; Tue is the city's holiday
     assert due == tokyo(2026, 12, 3, 9)
+    page = await queries.routing_table(db, c.city.id)
+    assert page["holidays"] == "2026-12-01 市の休日" and page["open_days"] == "2026-12-29 窓口を開ける日"
+    with pytest.raises(Invalid) as both:
+        await service.save_targets(db, actor=c.coordinator, scope=scope, municipality_id=c.city.id, emergency_minutes=30,
+                                   soon_days=2, normal_days=5, holidays=[(dt.date(2027, 5, 6), "x")],
+                                   open_days=[(dt.date(2027, 5, 6), "y")])
+    assert set(both.value.fields) == {"open_days"}
     with pytest.raises(Invalid) as e:
         await service.save_targets(db, actor=c.coordinator, scope=scope, municipality_id=c.city.id,
                                    emergency_minutes=0, soon_days=None, normal_days=99, holidays=[(None, "x")])

@@ -25,9 +25,17 @@ def this_fy() -> tuple[int, dt.date, dt.date]:
     return fy, dt.date(fy, 4, 1), dt.date(fy + 1, 4, 1)
 
 
-async def raw(db, area: Area, areas: dict[str, Area]) -> Counter:  # noqa: ANN001
-    """This fiscal year's gaps under `area`, by category, from the raw rows."""
-    _fy, start, end = this_fy()
+async def busiest_fy(db, city: Area, areas: dict[str, Area]) -> int:  # noqa: ANN001
+    """This fiscal year or the last, whichever holds more of the demo's gaps (it spreads them over
+    the last eight months, so early in April nearly all of them are in the year that just ended)."""
+    fy = this_fy()[0]
+    counts = {y: sum((await raw(db, city, areas, fy=y)).values()) for y in (fy, fy - 1)}
+    return max(counts, key=counts.get)
+
+
+async def raw(db, area: Area, areas: dict[str, Area], fy: int | None = None) -> Counter:  # noqa: ANN001
+    """A fiscal year's gaps under `area` (this one by default), by category, from the raw rows."""
+    _fy, start, end = this_fy() if fy is None else (fy, dt.date(fy, 4, 1), dt.date(fy + 1, 4, 1))
     under = [a.id for a in areas.values() if area.id in (a.id, a.parent_id, a.municipality_id, a.prefecture_id)]
     out: Counter = Counter()
     for _a, category, _m, n in await gap_counts(db, area_ids=under, start=start, end=end):
@@ -52,12 +60,14 @@ def headline_gaps(html: str, name: str) -> str:
 
 async def test_coordinator_sees_exact_gaps_by_category_and_area(client, sessionmaker, settings, town, db):  # noqa: ANN001
     users, areas = town
-    fy, _s, _e = this_fy()
     city = areas["みどり市"]
-    expected = await raw(db, city, areas)
-    assert sum(expected.values()) >= 10  # the demo tags gaps across the year
+    fy = await busiest_fy(db, city, areas)
+    expected = await raw(db, city, areas, fy=fy)
+    # The demo tags about a dozen gaps over the last eight months: whatever the date, one of the two
+    # fiscal years holds at least half of them (measured: 8 to 12 across the calendar sweep).
+    assert sum(expected.values()) >= 6
     districts = [a for a in areas.values() if a.parent_id == city.id]
-    by_district = {d.name: sum((await raw(db, d, areas)).values()) for d in districts}
+    by_district = {d.name: sum((await raw(db, d, areas, fy=fy)).values()) for d in districts}
     assert any(by_district.values())
     await db.commit()  # release SQLite's write lock (every transaction is BEGIN IMMEDIATE)
     await sign_in(client, sessionmaker, settings, users["社協コーディネーター"])
@@ -74,10 +84,10 @@ async def test_coordinator_sees_exact_gaps_by_category_and_area(client, sessionm
 
 async def test_prefecture_analyst_sees_small_gap_counts_hidden(client, sessionmaker, settings, town, db):  # noqa: ANN001
     users, areas = town
-    fy, _s, _e = this_fy()
+    fy = await busiest_fy(db, areas["みどり市"], areas)
     district, small = None, Counter()
     for d in (a for a in areas.values() if a.parent_id == areas["みどり市"].id):
-        counts = await raw(db, d, areas)
+        counts = await raw(db, d, areas, fy=fy)
         if any(1 <= counts[c] <= 9 for c in GAP_CATEGORIES):
             district, small = d, counts
             break

@@ -1,6 +1,8 @@
 """The console page, the records behind a count, exports and who may open them (on the demo town)."""
 from __future__ import annotations
 
+import pytest
+
 import csv
 import io
 import re
@@ -14,11 +16,13 @@ from tests.helpers import sign_in
 
 
 
+
 async def as_(client, sessionmaker, settings, user):  # noqa: ANN001, ANN201
     client.cookies.clear()
     await sign_in(client, sessionmaker, settings, user)
 
 
+@pytest.mark.calendar
 async def test_coordinator_answers_the_question_in_three_clicks(client, sessionmaker, settings, town):  # noqa: ANN001
     users, areas = town
     await as_(client, sessionmaker, settings, users["社協コーディネーター"])

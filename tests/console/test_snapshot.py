@@ -1,16 +1,20 @@
 """The daily snapshot: coverage and overdue per area at every level, idempotent per day."""
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 
 from sqlalchemy import func, select
 
 from server.areas.models import Area
+from server.contacts.models import Contact
 from server.demo.seed import seed_demo
 from server.households.models import Household
 from server.rollups.jobs import run_jobs
 from server.rollups.models import RollupSnapshot
 from server.rollups.snapshot import take_snapshot
+
 
 
 async def figures(db, day) -> dict:  # noqa: ANN001
@@ -19,6 +23,7 @@ async def figures(db, day) -> dict:  # noqa: ANN001
     return {(a, m, d): n for a, m, d, n in rows}
 
 
+@pytest.mark.calendar
 async def test_snapshot_counts_coverage_and_overdue_from_the_households(db):  # noqa: ANN001
     assert await seed_demo(db, if_empty=True)
     await db.commit()
@@ -42,7 +47,14 @@ async def test_snapshot_counts_coverage_and_overdue_from_the_households(db):  # 
     assert got[(city.prefecture_id, "watch.households", "all")] == len(on_round)
     hood = on_round[0].area_id
     assert got[(hood, "watch.households", "all")] == sum(h.area_id == hood for h in on_round)
-    assert got.get((city.id, "people.active", "commissioner"), 0) > 0
+    # Active people are those who logged a contact this month: none yet in the first minutes of a month.
+    month_start = dt.datetime.combine(day.replace(day=1), dt.time(0), tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    active = set((await db.execute(select(Contact.owner_id).where(
+        Contact.occurred_at >= month_start, Contact.occurred_at <= now, Contact.owner_role == "commissioner",
+        Contact.withdrawn_at.is_(None), Contact.superseded_at.is_(None)))).scalars())
+    assert got.get((city.id, "people.active", "commissioner"), 0) == len(active)
+    if day.day > 3:
+        assert active  # the demo's commissioners have logged visits in the last few days
 
 
 async def test_taking_the_same_day_twice_replaces_it(db):  # noqa: ANN001

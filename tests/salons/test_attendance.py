@@ -18,6 +18,9 @@ from server.scope import build_scope
 from tests.salons.builders import cid, future_session, make_salon, mark, on_roster, past_session
 from tests.watchover.builders import household
 
+# Date-sensitive (salon sessions before, on and after their day): run at every instant of the calendar sweep (tests/clock.py).
+pytestmark = pytest.mark.calendar
+
 
 async def regular(db, town, salon, **kw):  # noqa: ANN001, ANN201
     """A resident on the salon's roster, watched over by comm and vol."""

@@ -20,6 +20,7 @@ from server.scope import build_scope, require_household
 from tests.watchover.builders import cid, household, log
 
 
+
 async def count(db, model) -> int:  # noqa: ANN001
     return await db.scalar(select(func.count()).select_from(model))
 
@@ -42,6 +43,7 @@ async def test_volunteer_from_the_same_area_without_assignment_cannot_log(db, to
     assert await count(db, Contact) == 0
 
 
+@pytest.mark.calendar
 @pytest.mark.parametrize("days_back,ok", [(0, True), (1, True), (27, None), (70, False)])
 async def test_back_dating_is_limited_to_this_and_last_tokyo_month(db, town, days_back, ok):
     h = await household(db, town)
@@ -59,6 +61,7 @@ async def test_back_dating_is_limited_to_this_and_last_tokyo_month(db, town, day
         assert "occurred_at" in caught.value.fields
 
 
+@pytest.mark.calendar
 async def test_first_day_of_previous_month_is_allowed_and_the_day_before_is_not(db, town):
     h = await household(db, town)
     today = utcnow().astimezone(TOKYO).date()
@@ -91,6 +94,7 @@ async def test_counts_as_visit_follows_the_rule_at_log_time_and_is_never_rewritt
     assert phone2.counts_as_visit and not absent2.counts_as_visit and not phone.counts_as_visit
 
 
+@pytest.mark.calendar
 async def test_absent_visit_sets_a_revisit_that_the_next_contact_closes(db, town):
     h = await household(db, town)
     tomorrow = utcnow().astimezone(TOKYO).date() + dt.timedelta(days=1)
@@ -143,6 +147,7 @@ async def test_met_names_only_consenting_members(db, town):
         await log(db, town, "vol", h, met_person_ids=[b.id])
 
 
+@pytest.mark.calendar
 async def test_author_corrects_within_seven_days_and_the_old_row_is_kept(db, town):
     h = await household(db, town)
     row, _ = await log(db, town, "comm", h, method="visit", note="元気そう")
@@ -163,6 +168,7 @@ async def test_author_corrects_within_seven_days_and_the_old_row_is_kept(db, tow
         await service.withdraw_contact(db, actor=town.comm, scope=scope, contact_id=new.id)
 
 
+@pytest.mark.calendar
 async def test_withdrawing_the_only_contact_makes_the_household_due_again(db, town):
     h = await household(db, town)
     row, _ = await log(db, town, "vol", h)
@@ -190,6 +196,7 @@ async def test_on_behalf_entry_counts_for_the_commissioner_and_the_audit_says_so
         await log(db, town, "coord", h, on_behalf_of=town.vol.id)
 
 
+@pytest.mark.calendar
 async def test_month_blocks_count_up_and_both_breakdowns_sum_to_the_total(db, town):
     h = await household(db, town)
     scope = await build_scope(db, town.comm)
@@ -220,6 +227,7 @@ async def test_activity_items_are_for_commissioners_only(db, town):
         await log(db, town, "comm", h, consults=[("elderly", "not-a-content")])
 
 
+@pytest.mark.calendar
 async def test_round_orders_by_how_overdue_and_every_assignee_sees_the_same_due_date(db, town):
     never = await household(db, town, address="A")
     weekly = await household(db, town, address="B", cadence="weekly")
@@ -234,6 +242,7 @@ async def test_round_orders_by_how_overdue_and_every_assignee_sees_the_same_due_
     assert comm_round[1].overdue_days == 3
 
 
+@pytest.mark.calendar
 async def test_salon_attendance_counts_toward_cadence_only_where_the_municipality_says(db, town):
     h = await household(db, town)
     await log(db, town, "vol", h, method="salon")
@@ -278,6 +287,7 @@ async def test_handover_without_successor_leaves_households_unassigned_and_ends_
         await require_household(db, await build_scope(db, town.comm), h.id)
 
 
+@pytest.mark.calendar
 async def test_handover_at_term_end_keeps_access_until_the_end_of_that_day(db, town):
     h = await household(db, town)
     scope = await build_scope(db, town.coord)
@@ -310,6 +320,7 @@ async def test_commissioner_assigns_volunteers_only_within_own_households(db, to
                                  role="volunteer")
 
 
+@pytest.mark.calendar
 async def test_a_long_round_comes_in_pages_of_fifty_most_overdue_first(db, town):
     for i in range(55):
         await household(db, town, address=f"長屋{i:02d}", volunteers=())
