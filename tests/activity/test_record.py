@@ -18,8 +18,6 @@ from server.scope import build_scope
 from tests.activity.builders import activity, day_of_last_month, last_month, log, period, submit, watched
 from tests.helpers import post_form, sign_in
 
-# Date-sensitive (the activity-record month, its lock, back-dating into it): run at every instant of the calendar sweep (tests/clock.py).
-pytestmark = pytest.mark.calendar
 
 
 async def count(db, model, *where) -> int:  # noqa: ANN001
@@ -37,6 +35,7 @@ async def figures(db, user) -> dict:  # noqa: ANN001
     return (await queries.live_figures(db, [user.id], y, m))[user.id]
 
 
+@pytest.mark.calendar
 async def test_the_month_is_compiled_from_what_the_commissioner_logged(db, cast):
     h = await watched(db, cast)
     await log(db, cast.commissioner, h, when=day_of_last_month(3))
@@ -115,6 +114,7 @@ async def test_a_bad_adjustment_is_refused_and_writes_nothing(db, cast, item, co
     assert await count(db, Adjustment) == 0
 
 
+@pytest.mark.calendar
 async def test_submitting_stores_a_snapshot_and_locks_the_month(db, cast):
     h = await watched(db, cast)
     contact = await log(db, cast.commissioner, h, when=day_of_last_month(8))
@@ -155,6 +155,7 @@ async def test_a_second_submission_changes_nothing(db, cast):
     assert again.status == "submitted" and await count(db, Submission) == 1
 
 
+@pytest.mark.calendar
 async def test_the_running_month_cannot_be_submitted(db, cast):
     today = service.today()
     with pytest.raises(Invalid):
@@ -192,6 +193,7 @@ async def test_only_the_chair_of_the_council_reopens_and_it_is_audited(db, cast)
     assert await count(db, Submission) == 2
 
 
+@pytest.mark.calendar
 async def test_the_commissioner_reviews_adjusts_and_submits_through_the_pages(client, db, cast, sessionmaker, settings):
     h = await watched(db, cast)
     await log(db, cast.commissioner, h, when=day_of_last_month(6), consults=[("elderly", "care_insurance")])
@@ -235,6 +237,7 @@ async def test_entries_behind_a_figure_are_for_the_commissioner_and_who_entered_
     assert own.status_code == 200 and own.text.count("/households/") == 2
 
 
+@pytest.mark.calendar
 async def test_a_contact_from_an_offline_phone_into_a_locked_month_gets_the_clear_message(client, db, cast,
                                                                                           sessionmaker, settings):
     h = await watched(db, cast)
@@ -247,6 +250,7 @@ async def test_a_contact_from_an_offline_phone_into_a_locked_month_gets_the_clea
     assert await count(db, Contact) == 0
 
 
+@pytest.mark.calendar
 async def test_month_locked_accepts_a_date_too(db, cast):
     await submit(db, cast.commissioner)
     assert await service.month_locked(db, cast.commissioner.id, day_of_last_month(1).date()) is True

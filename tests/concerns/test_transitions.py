@@ -14,8 +14,6 @@ from server.concerns.models import Concern, ConcernEvent
 from server.concerns.transitions import ACTIONS, CLOSING, OPEN, STATES, TABLE, next_state
 from server.errors import Invalid, NotFound
 
-# Date-sensitive (response targets and overdue concerns): run at every instant of the calendar sweep (tests/clock.py).
-pytestmark = pytest.mark.calendar
 
 
 @given(st.lists(st.sampled_from(ACTIONS), max_size=40))

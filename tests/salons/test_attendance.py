@@ -18,8 +18,6 @@ from server.scope import build_scope
 from tests.salons.builders import cid, future_session, make_salon, mark, on_roster, past_session
 from tests.watchover.builders import household
 
-# Date-sensitive (salon sessions before, on and after their day): run at every instant of the calendar sweep (tests/clock.py).
-pytestmark = pytest.mark.calendar
 
 
 async def regular(db, town, salon, **kw):  # noqa: ANN001, ANN201
@@ -36,6 +34,7 @@ async def signs_on_round(db, user) -> dict[int, list]:  # noqa: ANN001
     return {e.household.id: e for e in entries}
 
 
+@pytest.mark.calendar
 async def test_two_absences_in_a_row_put_the_sign_on_the_covering_volunteers_round(db, town):
     salon = await make_salon(db, town)
     h, person = await regular(db, town, salon)
@@ -89,6 +88,7 @@ async def test_coming_back_breaks_the_run_and_closes_an_open_follow_up(db, town)
     assert not (await signs_on_round(db, town.vol))[h.id].signs
 
 
+@pytest.mark.calendar
 async def test_one_tap_makes_a_visit_due_and_the_outcome_clears_the_sign(db, town):
     salon = await make_salon(db, town)
     h, person = await regular(db, town, salon)
@@ -142,6 +142,7 @@ async def test_no_sign_on_the_round_without_watch_over_consent(db, town):
     assert not (await signs_on_round(db, town.vol))[h.id].signs  # but the round shows nothing about them
 
 
+@pytest.mark.calendar
 async def test_attendance_records_a_salon_contact_where_the_municipality_counts_it(db, town):
     salon = await make_salon(db, town)
     h, person = await regular(db, town, salon)
@@ -205,6 +206,7 @@ async def test_walk_ins_are_added_once_and_only_by_who_runs_the_salon(db, town):
                                      name="x", client_id=cid())
 
 
+@pytest.mark.calendar
 async def test_attendance_is_taken_on_the_day_not_before(db, town):
     salon = await make_salon(db, town)
     _h, person = await regular(db, town, salon)
