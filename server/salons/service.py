@@ -50,6 +50,8 @@ register({
 })
 
 MAX_GENERATE_DAYS = 400
+# With fewer days than this left in the fiscal year, planning runs through the next one too.
+PLAN_NEXT_YEAR_DAYS = 31
 
 
 today_tokyo = clock.today_tokyo
@@ -225,11 +227,16 @@ def _session_for(salon: Salon, day: dt.date, start: str | None = None, end: str 
 
 async def generate_sessions(session: AsyncSession, *, actor: User, scope: Scope, salon_id: int,
                             until: dt.date | None = None, start: dt.date | None = None) -> list[SalonSession]:
-    """Sessions for the schedule's dates from `start` (today) to `until` (the fiscal year's end);
-    dates that already have a session (also a moved or cancelled one) are left alone."""
+    """Sessions for the schedule's dates from `start` (today) to `until` (the fiscal year's end, or
+    the next one's when less than a month of this year is left: in March a council plans the year
+    that starts in April); dates that already have a session (also a moved or cancelled one) are
+    left alone."""
     salon = await require_salon(session, scope, salon_id)
     start = start or today_tokyo()
-    until = until or schedule.fiscal_year_bounds(schedule.fiscal_year_of(start))[1]
+    if until is None:
+        until = schedule.fiscal_year_bounds(schedule.fiscal_year_of(start))[1]
+        if (until - start).days < PLAN_NEXT_YEAR_DAYS:
+            until = schedule.fiscal_year_bounds(schedule.fiscal_year_of(start) + 1)[1]
     if until < start or (until - start).days > MAX_GENERATE_DAYS:
         raise Invalid(fields={"until": N_("Choose an end date within about a year.")})
     days = schedule.occurrences(salon.schedule_kind, start, until, weekday=salon.weekday, nth=salon.nth,

@@ -3,8 +3,10 @@ home notices, the public sign-up page (honeypot, rate limit, audit), reports rea
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -126,6 +128,7 @@ async def test_the_public_page_signs_up_without_an_account_and_refuses_bots(clie
                                "salon.signed_up_public"]
 
 
+@pytest.mark.calendar
 async def test_the_yearly_report_downloads_as_csv_and_xlsx(client, db, town, sessionmaker, settings):
     salon = await make_salon(db, town)
     _h1, a = await regular(db, town, salon, address="港町1-1")
@@ -135,7 +138,13 @@ async def test_the_yearly_report_downloads_as_csv_and_xlsx(client, db, town, ses
     await mark(db, town, s1, b.id, "present")
     await mark(db, town, s2, a.id, "present")
     await mark(db, town, s2, b.id, "absent")
-    cancelled = await future_session(db, town, salon, 2)
+    # A cancelled session of this fiscal year: the day after tomorrow, or on 3/30-3/31 (when that
+    # would be next year's) three days back.
+    fy_end = service.schedule.fiscal_year_bounds(service.schedule.fiscal_year_of(service.today_tokyo()))[1]
+    if (fy_end - service.today_tokyo()).days >= 2:
+        cancelled = await future_session(db, town, salon, 2)
+    else:
+        cancelled = await past_session(db, town, salon, 3)
     await service.cancel_session(db, actor=town.coord, scope=await build_scope(db, town.coord), session_id=cancelled.id)
     await db.commit()
     year = service.schedule.fiscal_year_of(service.today_tokyo())
@@ -157,6 +166,7 @@ async def test_the_yearly_report_downloads_as_csv_and_xlsx(client, db, town, ses
     assert page.status_code == 200
 
 
+@pytest.mark.calendar
 async def test_a_coordinator_sets_up_a_salon_and_plans_its_year(client, db, town, sessionmaker, settings):
     await sign_in(client, sessionmaker, settings, town.coord)
     bad = await post_form(client, "/salons", {"name": "", "area_id": town.n1.id, "schedule_kind": "monthly_nth"})
@@ -172,6 +182,14 @@ async def test_a_coordinator_sets_up_a_salon_and_plans_its_year(client, db, town
     made = (await db.scalars(select(SalonSession).where(SalonSession.salon_id == salon_id))).all()
     await db.commit()
     assert made and all(s.starts_at.astimezone(service.TOKYO).weekday() == 1 for s in made)
+    # Up to the end of this fiscal year, or of the next when less than a month of this one is left.
+    today = service.today_tokyo()
+    fy = service.schedule.fiscal_year_of(today)
+    end = service.schedule.fiscal_year_bounds(fy)[1]
+    if (end - today).days < service.PLAN_NEXT_YEAR_DAYS:
+        end = service.schedule.fiscal_year_bounds(fy + 1)[1]
+    last = max(s.starts_at.astimezone(service.TOKYO).date() for s in made)
+    assert end - dt.timedelta(days=31) < last <= end
     again = await post_form(client, f"/salons/{salon_id}/generate")
     assert again.status_code == 303
     assert await db.scalar(select(func.count()).select_from(SalonSession).where(SalonSession.salon_id == salon_id)) == len(made)
