@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 VENDOR := web/static/vendor/htmx.min.js
 
-.PHONY: run test setup migrate serve bench messages clean test-pg test-calendar system-deps
+.PHONY: lint run test setup migrate serve bench messages clean test-pg test-calendar system-deps
 
 setup: $(STAMP) $(VENDOR)
 
@@ -41,9 +41,13 @@ system-deps:
 
 # The whole suite on SQLite, browser tests included (Debian's Chromium at /usr/bin/chromium), on the
 # suite's fixed clock (tests/clock.py), then the calendar sweep.
-test: system-deps setup
+test: system-deps setup lint
 	$(PY) -m pytest -q -n 2 --dist loadfile
 	$(MAKE) --no-print-directory test-calendar
+
+# ruff over server/, tests/ and bench/ (rules in pyproject.toml); part of make test.
+lint: setup
+	$(VENV)/bin/ruff check server tests bench
 
 # Every test marked `calendar` at each instant of tests/clock.py:SWEEP (fiscal year, term end,
 # year end, leap day, month end at 23:59 Tokyo, a Monday holiday), in one run.

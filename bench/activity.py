@@ -40,13 +40,13 @@ CHUNK = 5_000
 _queries = 0
 
 
-def _count(_conn, _cursor, statement: str, *_args) -> None:  # noqa: ANN001, ANN002
+def _count(_conn, _cursor, statement: str, *_args) -> None:
     global _queries
     if not statement.lstrip().upper().startswith("BEGIN"):
         _queries += 1
 
 
-async def _bulk(session, model, rows: list[dict]) -> list[int]:  # noqa: ANN001
+async def _bulk(session, model, rows: list[dict]) -> list[int]:
     ids: list[int] = []
     for i in range(0, len(rows), CHUNK):
         ids += list((await session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True),
@@ -54,10 +54,18 @@ async def _bulk(session, model, rows: list[dict]) -> list[int]:  # noqa: ANN001
     return ids
 
 
-async def build(session, year: int, month: int, rng: random.Random) -> int:  # noqa: ANN001
+async def build(session, year: int, month: int, rng: random.Random) -> int:
     """The prefecture; returns its area id."""
     from server.areas.models import Area, Organisation
-    from server.contacts.models import CONTENTS, FIELDS, LIAISON_WITH, OTHER_ACTIVITIES, Activity, ActivityItem, Contact
+    from server.contacts.models import (
+        CONTENTS,
+        FIELDS,
+        LIAISON_WITH,
+        OTHER_ACTIVITIES,
+        Activity,
+        ActivityItem,
+        Contact,
+    )
     from server.db import utcnow
     from server.households.models import Household
     from server.households.text import normalise

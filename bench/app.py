@@ -23,8 +23,9 @@ async def signed_insert(db: AsyncSession, current: Current) -> None:
     await db.execute(text("INSERT INTO bench_rows (at) VALUES (:at)"), {"at": utcnow().isoformat()})
 
 
-def create_bench_app():  # noqa: ANN201
-    import os, sys
+def create_bench_app():
+    import os
+    import sys
     if os.environ.get("SWITCH"):
         sys.setswitchinterval(float(os.environ["SWITCH"]))
     from server.app import create_app

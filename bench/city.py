@@ -29,15 +29,15 @@ HOODS = 20
 DISTRICTS = 6
 BENCH_HOUSEHOLDS = 400  # the measured commissioner's round
 CHUNK = 5_000
-EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
-async def _bulk(session, model, rows: list[dict]) -> None:  # noqa: ANN001
+async def _bulk(session, model, rows: list[dict]) -> None:
     for i in range(0, len(rows), CHUNK):
         await session.execute(insert(model), rows[i:i + CHUNK])
 
 
-async def build(session, *, rng: random.Random | None = None) -> dict:  # noqa: ANN001
+async def build(session, *, rng: random.Random | None = None) -> dict:
     rng = rng or random.Random(100_000)
     now = utcnow()
     pref = Area(level="prefecture", name="ベンチ県", code="90")
@@ -143,7 +143,7 @@ async def build(session, *, rng: random.Random | None = None) -> dict:  # noqa: 
             "household_ids": household_ids}
 
 
-async def counts(session) -> dict:  # noqa: ANN001
+async def counts(session) -> dict:
     from sqlalchemy import func
 
     return {m.__tablename__: await session.scalar(select(func.count()).select_from(m))

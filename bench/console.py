@@ -37,7 +37,7 @@ def summary(samples: list[float]) -> dict:
             "runs": len(samples)}
 
 
-async def timed(fn, runs: int) -> list[float]:  # noqa: ANN001
+async def timed(fn, runs: int) -> list[float]:
     out = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -70,7 +70,7 @@ async def run(path: Path, runs: int, duck: bool, url: str | None = None) -> dict
     published = Access(pref, exact=False, coordinator=False, prefecture_id=pref.id)
     exact_pref = Access(pref, exact=True, coordinator=False, prefecture_id=pref.id)
 
-    async def page(access, area):  # noqa: ANN001, ANN202
+    async def page(access, area):
         async with maker() as s:
             await console_page(s, access=access, area=area, period_code=month, locale="ja")
             await s.commit()
@@ -83,14 +83,14 @@ async def run(path: Path, runs: int, duck: bool, url: str | None = None) -> dict
     out["prefecture_month_published_warm"] = summary(await timed(lambda: page(published, pref), runs))
 
     y, m = int(month[:4]), int(month[5:])
-    start = dt.datetime(y, m, 1, tzinfo=TOKYO).astimezone(dt.timezone.utc).replace(tzinfo=None)
-    end = dt.datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=TOKYO).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    start = dt.datetime(y, m, 1, tzinfo=TOKYO).astimezone(dt.UTC).replace(tzinfo=None)
+    end = dt.datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=TOKYO).astimezone(dt.UTC).replace(tzinfo=None)
     raw_month = text("SELECT c.municipality_id, c.method, count(*) FROM contacts c WHERE c.occurred_at >= :a "
                      "AND c.occurred_at < :b AND c.superseded_at IS NULL AND c.withdrawn_at IS NULL GROUP BY 1, 2")
 
-    async def raw():  # noqa: ANN202
+    async def raw():
         async with maker() as s:
-            bounds = ({"a": start.replace(tzinfo=dt.timezone.utc), "b": end.replace(tzinfo=dt.timezone.utc)} if pg
+            bounds = ({"a": start.replace(tzinfo=dt.UTC), "b": end.replace(tzinfo=dt.UTC)} if pg
                       else {"a": str(start), "b": str(end)})
             (await s.execute(raw_month, bounds)).all()
             await s.commit()
@@ -107,7 +107,7 @@ async def run(path: Path, runs: int, duck: bool, url: str | None = None) -> dict
     trend_raw = text(f"SELECT municipality_id, {month_sql}, count(*) "
                      "FROM contacts WHERE superseded_at IS NULL AND withdrawn_at IS NULL GROUP BY 1, 2")
 
-    async def q(stmt):  # noqa: ANN001, ANN202
+    async def q(stmt):
         async with maker() as s:
             rows = (await s.execute(stmt)).all()
             await s.commit()

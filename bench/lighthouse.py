@@ -58,15 +58,15 @@ def free_port() -> int:
 COMPRESSIBLE = re.compile(rb"^(text/|application/(json|javascript|manifest\+json)|image/svg)")
 
 
-def gzip_asgi(app):  # noqa: ANN001, ANN201
+def gzip_asgi(app):
     """A small gzip wrapper (whole bodies: the app's pages and assets are small)."""
-    async def wrapped(scope, receive, send):  # noqa: ANN001, ANN202
+    async def wrapped(scope, receive, send):
         if scope["type"] != "http" or b"gzip" not in dict(scope.get("headers", [])).get(b"accept-encoding", b""):
             return await app(scope, receive, send)
         start: dict = {}
         body: list[bytes] = []
 
-        async def capture(message):  # noqa: ANN001, ANN202
+        async def capture(message):
             if message["type"] == "http.response.start":
                 start.update(message)
                 return
@@ -134,7 +134,7 @@ def commissioner_cookies(base: str) -> list[dict]:
         page = c.get("/signin").text
         token = c.cookies.get("csrftoken")
         ids = [re.search(r'name="user_id" value="(\d+)"', li).group(1)
-               for li in re.findall(r"<li>(.*?)</li>", page, re.S) if "/demo/signin" in li and "民生委員" in li]
+               for li in re.findall(r"<li>(.*?)</li>", page, re.DOTALL) if "/demo/signin" in li and "民生委員" in li]
         if not ids:
             raise SystemExit("no demo commissioner button on /signin")
         r = c.post("/demo/signin", data={"user_id": ids[0], "_csrf_token": token})

@@ -63,7 +63,7 @@ async def run() -> dict:
         html = r.content
         assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', r.text)
         sizes = {a.split("?")[0]: gz((await client.get(a)).content) for a in assets
-                 if a.endswith(tuple(".css .js".split())) or ".css?" in a or ".js?" in a}
+                 if a.endswith(tuple([".css", ".js"])) or ".css?" in a or ".js?" in a}
         out["round_html_gz"] = gz(html)
         out["first_visit_gz"] = gz(html) + sum(sizes.values())
         out["first_visit_parts"] = sizes

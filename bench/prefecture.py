@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import bisect
 import datetime as dt
 import itertools
 import os
@@ -43,14 +42,14 @@ URGENCIES = (("emergency", 5), ("soon", 35), ("normal", 60))
 
 
 def ts(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def weighted(rng: random.Random, table, k: int) -> list[str]:  # noqa: ANN001
+def weighted(rng: random.Random, table, k: int) -> list[str]:
     return rng.choices([v for v, _w in table], [w for _v, w in table], k=k)
 
 
-def insert(conn: sqlite3.Connection, table: str, columns: list[str], rows) -> int:  # noqa: ANN001
+def insert(conn: sqlite3.Connection, table: str, columns: list[str], rows) -> int:
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     n = 0
     it = iter(rows)
@@ -65,7 +64,7 @@ def generate(path: Path, scale: float, seed: int = 2026) -> dict:
     conn = sqlite3.connect(path)
     conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA foreign_keys=OFF; "
                        "PRAGMA cache_size=-400000; PRAGMA temp_store=MEMORY;")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     created = ts(now - dt.timedelta(days=365 * YEARS + 30))
     # Areas: the prefecture, 40 municipalities of very different sizes, 8 districts × 6 neighbourhoods each.
     area_id = itertools.count(1)
@@ -116,7 +115,7 @@ def generate(path: Path, scale: float, seed: int = 2026) -> dict:
     start = now - dt.timedelta(seconds=span)
     total = int(CONTACTS_PER_YEAR * YEARS * scale)
 
-    def contacts():  # noqa: ANN202
+    def contacts():
         cid = 0
         while cid < total:
             k = min(BATCH, total - cid)
@@ -150,7 +149,7 @@ def generate(path: Path, scale: float, seed: int = 2026) -> dict:
     # Concerns: acknowledged after a log-normal number of hours, most closed within weeks.
     area_of = {h[0]: h[2] for h in households}
 
-    def concerns():  # noqa: ANN202
+    def concerns():
         for c in range(1, int(CONCERNS_PER_YEAR * YEARS * scale) + 1):
             i = rng.randrange(n_watched)
             h = hh_area[i]
@@ -260,7 +259,7 @@ async def copy_to_postgres(sqlite_path: Path, pg_url: str, contacts: int) -> dic
             fixed = []
             for row in rows:
                 fixed.append(tuple(
-                    (dt.datetime.fromisoformat(v).replace(tzinfo=dt.timezone.utc) if c in stamp and v else
+                    (dt.datetime.fromisoformat(v).replace(tzinfo=dt.UTC) if c in stamp and v else
                      bool(v) if c in flags else v) for c, v in zip(cols, row, strict=True)))
             await dst.copy_records_to_table(table, records=fixed, columns=cols)
             n += len(fixed)

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from pathlib import Path
 import socket
 import statistics
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
@@ -41,7 +41,7 @@ PAIRS = 3
 _queries = 0
 
 
-def _count(_conn, _cursor, statement: str, *_args) -> None:  # noqa: ANN001, ANN002
+def _count(_conn, _cursor, statement: str, *_args) -> None:
     """Counts SQL queries; the transaction's BEGIN IMMEDIATE is not a query and is left out."""
     global _queries
     if not statement.lstrip().upper().startswith("BEGIN"):

@@ -16,25 +16,25 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from server import clock, ratelimit
+from server.activity import routes as activity_routes
 from server.areas import routes as areas_routes
+from server.assignments import routes as assignments_routes
 from server.audit import routes as audit_routes
 from server.audit import service as audit_service
 from server.auth import routes as auth_routes
-from server.config import Settings, WEB, load
+from server.casework import routes as casework_routes
+from server.concerns import routes as concerns_routes
+from server.config import WEB, Settings, load
+from server.console import routes as console_routes
+from server.contacts import routes as contacts_routes
 from server.db import make_engine, make_sessionmaker
 from server.demo import routes as demo_routes
 from server.deps import provide_current, provide_db, provide_settings
 from server.errors import EXCEPTION_HANDLERS
 from server.health import healthz
 from server.home import routes as home_routes
-from server.assignments import routes as assignments_routes
-from server.casework import routes as casework_routes
-from server.concerns import routes as concerns_routes
-from server.contacts import routes as contacts_routes
-from server.activity import routes as activity_routes
 from server.households import crypto as households_crypto
 from server.households import routes as households_routes
-from server.console import routes as console_routes
 from server.offline import routes as offline_routes
 from server.rendering import remember_request, template_config
 from server.salons import routes as salons_routes
@@ -134,5 +134,5 @@ async def _write_heads_periodically(app: Litestar, every: float = 60.0) -> None:
         await asyncio.sleep(every)
         try:
             await _write_heads_once(app)
-        except Exception:  # noqa: BLE001 - keep serving; verify will report a stale head file
+        except Exception:  # keep serving; verify will report a stale head file
             log.exception("could not write audit heads")

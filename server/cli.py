@@ -46,7 +46,7 @@ def cmd_makemigration(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_session(fn):  # noqa: ANN001, ANN202
+async def _with_session(fn):
     from server.audit import service as audit_service
     from server.db import make_engine, make_sessionmaker
 
@@ -65,7 +65,7 @@ async def _with_session(fn):  # noqa: ANN001, ANN202
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from server.demo.seed import seed_demo
 
-    async def run(session, settings):  # noqa: ANN001, ANN202
+    async def run(session, settings):
         return await seed_demo(session, if_empty=args.if_empty)
 
     done = asyncio.run(_with_session(run))
@@ -76,13 +76,13 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 def cmd_invite(args: argparse.Namespace) -> int:
     from server.users.service import invite_from_cli
 
-    async def run(session, settings):  # noqa: ANN001, ANN202
+    async def run(session, settings):
         return await invite_from_cli(session, settings, name=args.name, role=args.role,
                                      municipality=args.municipality, prefecture=args.prefecture)
 
     try:
         link = asyncio.run(_with_session(run))
-    except Exception as exc:  # noqa: BLE001 - show the reason, not a traceback
+    except Exception as exc:  # show the reason, not a traceback
         print(f"tsunagu invite: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     print(link)
@@ -92,7 +92,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from server.audit.service import verify, write_heads
 
-    async def run(session, settings):  # noqa: ANN001, ANN202
+    async def run(session, settings):
         if args.action == "write-heads":
             return await write_heads(session, settings.audit_head_file)
         return await verify(session, settings.audit_head_file)
@@ -112,7 +112,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_rollups(args: argparse.Namespace) -> int:
     from server.rollups.rebuild import rebuild
 
-    async def run(session, settings):  # noqa: ANN001, ANN202
+    async def run(session, settings):
         return await rebuild(session)
 
     print(f"rollups rebuilt: {asyncio.run(_with_session(run))} rows")
@@ -122,7 +122,7 @@ def cmd_rollups(args: argparse.Namespace) -> int:
 def cmd_jobs(args: argparse.Namespace) -> int:
     from server.rollups.jobs import run_jobs
 
-    async def run(session, settings):  # noqa: ANN001, ANN202
+    async def run(session, settings):
         return await run_jobs(session)
 
     print("jobs ran:", asyncio.run(_with_session(run)))

@@ -17,7 +17,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 # How far this process's clock is moved from the machine's (zero unless a loopback test server
 # was started with a pinned instant). A shift rather than a frozen value: time still passes.

@@ -181,7 +181,8 @@ def _pinned_now(env: dict[str, str], scheme: str, host: str) -> dt.datetime | No
 
 
 def _data_key(env: dict[str, str], secret: str) -> tuple[bytes, bool]:
-    """TSUNAGU_DATA_KEY: base64 of 32 random bytes (`python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())"`).
+    """TSUNAGU_DATA_KEY: base64 of 32 random bytes, e.g. from
+    `python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())"`.
 
     Without it (development and tests only) the key is derived from the secret key, so a dev
     database stays readable across restarts; check_bind refuses that off loopback, because a

@@ -10,10 +10,16 @@ import datetime as dt
 import json
 from typing import Any
 
-from server import clock
 from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Session
+
+from server import clock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,15 +50,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class JSONList(TypeDecorator):
@@ -92,7 +98,7 @@ def _sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+    def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy's "begin" event decide how transactions start (see below).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -102,13 +108,15 @@ def _sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         # Migrations rebuild tables (batch mode); with foreign keys on, that would cascade-delete children.
         cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.close()
-        from server.audit.service import sqlite_functions  # here: the audit models import this module
+        from server.audit.service import (
+            sqlite_functions,  # here: the audit models import this module
+        )
 
         for name, arity, function in sqlite_functions():
             dbapi_conn.create_function(name, arity, function, deterministic=True)
 
     @event.listens_for(sync_engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn):
         # IMMEDIATE takes the write lock up front: a read-then-write transaction can
         # otherwise fail with SQLITE_BUSY_SNAPSHOT when another writer commits first.
         # A transaction opened with begin_read_phase() promises not to write and starts deferred,
@@ -153,7 +161,7 @@ async def end_read_phase(session: AsyncSession) -> None:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_read_phase(session: Session, transaction: Any) -> None:  # noqa: ANN401
+def _forget_read_phase(session: Session, transaction: Any) -> None:
     # A read phase belongs to one transaction (and its connection goes back to the pool after it).
     if transaction.parent is None:
         session.info.pop(READ_PHASE, None)
@@ -178,11 +186,12 @@ async def ping(engine: AsyncEngine) -> bool:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not healthy"
+    except Exception:  # any failure means "not healthy"
         return False
 
 
-__all__ = ["begin_read_phase", "end_read_phase", "read_before_write", "READ_PHASE", "Base", "UTCDateTime", "JSONList", "utcnow", "make_engine", "make_sessionmaker", "ping", "JSON"]
+__all__ = ["JSON", "READ_PHASE", "Base", "JSONList", "UTCDateTime", "begin_read_phase", "end_read_phase", "make_engine",
+           "make_sessionmaker", "ping", "read_before_write", "utcnow"]
 
 
 async def add_unless_duplicate(session: AsyncSession, row: object) -> bool:

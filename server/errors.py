@@ -11,14 +11,23 @@ from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
-from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash, generate_csrf_token
-from litestar.types import Empty
-from litestar.utils.scope.state import ScopeState
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    ValidationException,
+)
+from litestar.middleware.csrf import (
+    CSRF_SECRET_LENGTH,
+    generate_csrf_hash,
+    generate_csrf_token,
+)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
-from server.i18n import N_, gettext as _
+from server.i18n import N_
+from server.i18n import gettext as _
 
 log = logging.getLogger("tsunagu")
 
@@ -164,7 +173,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     headers = dict(exc.headers or {})
     if isinstance(exc, ValidationException):
-        status = 400 if status < 400 else status
+        status = max(status, 400)
     if isinstance(exc, NotAuthorizedException) and "csrf" in str(exc.detail).lower():
         status = 403
     if status >= 500:

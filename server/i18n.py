@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from functools import lru_cache
-from pathlib import Path
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel.messages.pofile import read_po
@@ -30,7 +29,7 @@ def N_(message: str) -> str:
     return message
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(locale: str) -> dict[str, str | tuple[str, ...]]:
     messages: dict[str, str | tuple[str, ...]] = {}
     folder = LOCALE_DIR / locale / "LC_MESSAGES"
@@ -128,7 +127,7 @@ def format_date(value: dt.date | dt.datetime | None, locale: str | None = None) 
     return value.strftime("%-d %b %Y")
 
 
-def install(env) -> None:  # noqa: ANN001 - a jinja2.Environment
+def install(env) -> None:  # a jinja2.Environment
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(get_locale=get_locale, wareki=wareki)

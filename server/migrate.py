@@ -34,7 +34,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     def target() -> None:
         try:
             command.upgrade(alembic_config(url), revision)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             error.append(exc)
 
     t = threading.Thread(target=target)
@@ -48,4 +48,4 @@ def revision(url: str, message: str, rev_id: str | None = None) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True, rev_id=rev_id)
 
 
-__all__ = ["upgrade", "revision", "alembic_config", "asyncio"]
+__all__ = ["alembic_config", "asyncio", "revision", "upgrade"]

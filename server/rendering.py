@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-from jinja2 import BytecodeCache, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemLoader,
+    pass_context,
+    select_autoescape,
+)
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Response, Template
@@ -21,7 +27,7 @@ from server.security import nonce_for
 STATIC = WEB / "static"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _digest(path: str) -> str:
     try:
         return hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:10]
@@ -48,17 +54,17 @@ async def remember_request(request: Request) -> None:
     _request.set(request)
 
 
-def _request_of(ctx) -> Request | None:  # noqa: ANN001
+def _request_of(ctx) -> Request | None:
     return ctx.get("request") or _request.get()
 
 
 @pass_context
-def csp_nonce(ctx) -> str:  # noqa: ANN001
+def csp_nonce(ctx) -> str:
     return nonce_for(_request_of(ctx).scope)
 
 
 @pass_context
-def csrf_token(ctx) -> str:  # noqa: ANN001
+def csrf_token(ctx) -> str:
     """Litestar's token for this request, also inside macros imported without context."""
     request = _request_of(ctx)
     token = ScopeState.from_scope(request.scope).csrf_token if request is not None else Empty
@@ -66,7 +72,7 @@ def csrf_token(ctx) -> str:  # noqa: ANN001
 
 
 @pass_context
-def current_of(ctx):  # noqa: ANN001, ANN201
+def current_of(ctx):
     """The request's Current (who is signed in), or None on pages rendered before it was resolved."""
     request = _request_of(ctx)
     return getattr(request.state, "current", None) if request is not None else None
@@ -79,12 +85,12 @@ class _MemoryBytecodeCache(BytecodeCache):
     def __init__(self) -> None:
         self._store: dict[str, bytes] = {}
 
-    def load_bytecode(self, bucket) -> None:  # noqa: ANN001
+    def load_bytecode(self, bucket) -> None:
         code = self._store.get(bucket.key)
         if code is not None:
             bucket.bytecode_from_string(code)
 
-    def dump_bytecode(self, bucket) -> None:  # noqa: ANN001
+    def dump_bytecode(self, bucket) -> None:
         self._store[bucket.key] = bucket.bytecode_to_string()
 
 

@@ -74,7 +74,7 @@ class Scope:
         return "none"
 
 
-def _under(ids):  # noqa: ANN001, ANN202
+def _under(ids):
     """Areas at or under the given ones, in one query: the tree is fixed at four levels
     (prefecture > municipality > district > neighbourhood) and every row carries its municipality
     and prefecture, so no walk is needed."""
@@ -89,7 +89,7 @@ async def descendants(session: AsyncSession, area_ids: set[int]) -> set[int]:
     return set((await session.scalars(select(Area.id).where(_under(area_ids)))).all())
 
 
-def _areas_reached():  # noqa: ANN202
+def _areas_reached():
     granted = select(AreaGrant.area_id).where(
         AreaGrant.user_id == bindparam("user_id"), *live_grant(AreaGrant, bindparam("now", type_=UTCDateTime))
     ).scalar_subquery()
@@ -98,12 +98,12 @@ def _areas_reached():  # noqa: ANN202
     return select(Area.id, Area.level, root.label("root")).where(or_(_under(granted), _under(coordinated)))
 
 
-def live_grant(model, now):  # noqa: ANN001, ANN201
+def live_grant(model, now):
     """A role or area grant in force now."""
     return (model.valid_from <= now, or_(model.valid_to.is_(None), model.valid_to > now))
 
 
-def reached_column(user_id, now, dialect: str):  # noqa: ANN001, ANN201
+def reached_column(user_id, now, dialect: str):
     """The areas a person reaches as one JSON column ([[id, level, root], ...]), correlated to
     `user_id`: the sign-in lookup carries it, so who is asking and where they may look come back
     in a single statement. Same rule as _areas_reached: live area grants plus the municipalities
@@ -130,7 +130,9 @@ async def build_scope(session: AsyncSession, user: User, *, grants: list[RoleGra
     scope = Scope(user_id=user.id)
     if user.status != "active":
         return scope
-    live = lambda model: (model.user_id == user.id, *live_grant(model, now))  # noqa: E731
+    def live(model):
+        return (model.user_id == user.id, *live_grant(model, now))
+
     if grants is None:
         grants = (await session.scalars(select(RoleGrant).where(*live(RoleGrant)))).all()
     for g in grants:
@@ -188,7 +190,7 @@ async def _council_areas(session: AsyncSession, scope: Scope) -> set[int]:
     return cached
 
 
-async def household_clause(session: AsyncSession, scope: Scope, *, one: bool = False):  # noqa: ANN201
+async def household_clause(session: AsyncSession, scope: Scope, *, one: bool = False):
     """A WHERE clause on Household selecting exactly what this scope may see.
 
     one=True: for a query pinned to one household (households.id = ...): each rule is then a
@@ -217,10 +219,10 @@ _CLAUSES: dict[tuple, object] = {}
 
 
 def _build_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool, organisations: tuple[int, ...],
-                  child_areas: tuple[int, ...], today: dt.date | None, one: bool = False):  # noqa: ANN202
+                  child_areas: tuple[int, ...], today: dt.date | None, one: bool = False):
     from sqlalchemy import and_, false
 
-    def among(column, ids_select):  # noqa: ANN001, ANN202 - Household.id among the selected household ids
+    def among(column, ids_select):  # Household.id among the selected household ids
         if one:
             return ids_select.where(column == Household.id).exists()
         return Household.id.in_(ids_select)
@@ -254,14 +256,14 @@ def _build_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool, or
     return or_(*parts) if parts else false()
 
 
-async def visible_households(session: AsyncSession, scope: Scope):  # noqa: ANN201
+async def visible_households(session: AsyncSession, scope: Scope):
     """A SELECT of the ids of every household this scope may see (use in .in_())."""
     from server.households.models import Household
 
     return select(Household.id).where(await household_clause(session, scope))
 
 
-async def require_household(session: AsyncSession, scope: Scope, household_id: int):  # noqa: ANN201
+async def require_household(session: AsyncSession, scope: Scope, household_id: int):
     """The household, or NotFound when it does not exist or lies outside the scope."""
     from server.households.models import Household
 
@@ -273,7 +275,7 @@ async def require_household(session: AsyncSession, scope: Scope, household_id: i
     return row
 
 
-async def require_person(session: AsyncSession, scope: Scope, person_id: int):  # noqa: ANN201
+async def require_person(session: AsyncSession, scope: Scope, person_id: int):
     """A person through their household's scope; a person without a household only for the
     coordinators of their municipality."""
     from server.households.models import Person

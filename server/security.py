@@ -39,7 +39,7 @@ def nonce_for(scope: Any) -> str:
     return state["csp_nonce"]
 
 
-def make_hook(*, https: bool):  # noqa: ANN201
+def make_hook(*, https: bool):
     async def add_security_headers(message: Any, scope: Any) -> None:
         if message["type"] != "http.response.start":
             return

@@ -34,7 +34,6 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-
 _TRACERS: list = []  # see trace()
 
 
@@ -97,11 +96,11 @@ def _commit_after(conn: sqlite3.Connection, ahead: tuple) -> None:
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """No aiosqlite cursor at all: description, rowcount and lastrowid are kept from the run."""
 
-    __slots__ = ("_description", "_rowcount", "_lastrowid")
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
     # Nothing is open between statements, so there is nothing to close asynchronously.
     _awaitable_cursor_close = False
 
-    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:  # noqa: D107
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._cursor = None
@@ -161,10 +160,10 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_write_next", "_begin_next", "_held", "_read_once")
+    __slots__ = ("_begin_next", "_held", "_read_once", "_write_next")
     _cursor_cls = OneHopCursor
 
-    def __init__(self, dbapi: Any, connection: Any) -> None:  # noqa: D107
+    def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._write_next = False
         self._begin_next: str | bool = False
@@ -225,7 +224,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
                 await_(aio._execute(_commit_after, aio._conn, ahead))
             except _PrefixFailed as failed:
                 self._handle_exception(failed.__cause__)
-            except Exception as error:  # noqa: BLE001 - translated as the stock adapter does
+            except Exception as error:  # translated as the stock adapter does
                 self._handle_exception(error)
             return
         self._write_next = False

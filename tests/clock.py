@@ -18,7 +18,7 @@ import os
 
 import pytest
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 # A Wednesday, 10:00 in Tokyo, in the middle of a month, of a fiscal year and of a commissioners'
 # term, and not near a holiday: the ordinary day most tests are written for.
@@ -75,7 +75,7 @@ def pinned_at() -> dt.datetime:
 
 
 @pytest.fixture(autouse=True)
-def clock(request: pytest.FixtureRequest, pinned_at: dt.datetime):  # noqa: ANN201
+def clock(request: pytest.FixtureRequest, pinned_at: dt.datetime):
     """The pinned clock for this test (time-machine's traveller: `clock.shift(...)`, `clock.move_to(...)`)."""
     if request.node.get_closest_marker("real_clock"):
         yield None

@@ -6,9 +6,6 @@ database, migrated once; every test starts from empty tables.
 """
 from __future__ import annotations
 
-# The fixed cast of personas (tests/personas.py), available to every test as `cast`.
-pytest_plugins = ["tests.personas", "tests.clock"]
-
 import asyncio
 import os
 import shutil
@@ -25,11 +22,15 @@ from server.audit import service as audit_service
 from server.db import make_engine, make_sessionmaker
 from server.migrate import upgrade
 
+# The fixed cast of personas (tests/personas.py), available to every test as `cast`, and the
+# suite's pinned clock and calendar sweep (tests/clock.py).
+pytest_plugins = ["tests.personas", "tests.clock"]
+
 PG_URL = os.environ.get("TSUNAGU_TEST_DATABASE_URL", "")
 TEST_SECRET = "test-secret-key-for-tsunagu-tests-0123456789"
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ANN001
+def pytest_collection_modifyitems(config, items):
     # Database tests are everything that is not a browser test: they run again on PostgreSQL in CI.
     for item in items:
         if "browser" not in item.keywords:
@@ -114,25 +115,25 @@ async def engine(settings: config_mod.Settings) -> AsyncIterator:
 
 
 @pytest.fixture
-def sessionmaker(engine):  # noqa: ANN001, ANN201
+def sessionmaker(engine):
     return make_sessionmaker(engine)
 
 
 @pytest.fixture
-async def db(sessionmaker) -> AsyncIterator:  # noqa: ANN001
+async def db(sessionmaker) -> AsyncIterator:
     """A session for arranging data through the service functions; commit explicitly."""
     async with sessionmaker() as session:
         yield session
 
 
 @pytest.fixture
-def app(settings: config_mod.Settings):  # noqa: ANN201
+def app(settings: config_mod.Settings):
     from server.app import create_app
 
     return create_app(settings)
 
 
 @pytest.fixture
-async def client(app) -> AsyncIterator[AsyncTestClient]:  # noqa: ANN001
+async def client(app) -> AsyncIterator[AsyncTestClient]:
     async with AsyncTestClient(app=app, base_url="http://localhost:8000") as client:
         yield client

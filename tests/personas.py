@@ -45,7 +45,7 @@ class Cast:
         return dict(self.users)
 
 
-async def build_cast(session) -> Cast:  # noqa: ANN001
+async def build_cast(session) -> Cast:
     area = create_area
     pref = await area(session, actor=None, parent_id=None, level="prefecture", name="テスト県", code="98")
     city = await area(session, actor=None, parent_id=pref.id, level="municipality", name="つなぐ市", code="98201")
@@ -57,7 +57,7 @@ async def build_cast(session) -> Cast:  # noqa: ANN001
     hood_b1 = await area(session, actor=None, parent_id=district_b.id, level="neighbourhood", name="南町")
     await area(session, actor=None, parent_id=other.id, level="district", name="となり地区")
 
-    async def org(kind: str, name: str, areas: list[Area], **kw) -> Organisation:  # noqa: ANN003
+    async def org(kind: str, name: str, areas: list[Area], **kw) -> Organisation:
         return await create_organisation(session, actor=None, municipality_id=city.id, kind=kind, name=name,
                                          area_ids=[a.id for a in areas], phone="000-200-0001", **kw)
 
@@ -78,7 +78,7 @@ async def build_cast(session) -> Cast:  # noqa: ANN001
     u["coordinator_other_city"] = await add_active_user(
         session, actor=None, display_name="隣町 調整男", role="coordinator", municipality_id=other.id)
 
-    async def person(key: str, name: str, role: str, **kw) -> User:  # noqa: ANN003
+    async def person(key: str, name: str, role: str, **kw) -> User:
         u[key] = await add_active_user(session, actor=coord, display_name=name, role=role,
                                        municipality_id=city.id, **kw)
         return u[key]
@@ -107,7 +107,7 @@ async def build_cast(session) -> Cast:  # noqa: ANN001
 
 
 @pytest.fixture
-async def cast(db) -> Cast:  # noqa: ANN001
+async def cast(db) -> Cast:
     built = await build_cast(db)
     await db.commit()
     return built

@@ -44,7 +44,7 @@ def _months(today: dt.date) -> list[tuple[int, int]]:
     return [c.previous(*c.previous(*last)), c.previous(*last), last]
 
 
-async def seed_activity(session, town, rng: random.Random) -> None:  # noqa: ANN001
+async def seed_activity(session, town, rng: random.Random) -> None:
     today = utcnow().astimezone(TOKYO).date()
     months = _months(today)
     commissioners = [town.people["民生委員"], town.people["民児協会長"], town.people["主任児童委員"], *town.members]
@@ -75,7 +75,7 @@ async def seed_activity(session, town, rng: random.Random) -> None:  # noqa: ANN
             for k in range(count if mine else 0):
                 household_id, municipality_id = rng.choice(mine)
                 when = dt.datetime(year, month, rng.randint(1, latest), rng.randint(9, 17), rng.choice((0, 15, 30, 45)),
-                                   tzinfo=TOKYO).astimezone(dt.timezone.utc)
+                                   tzinfo=TOKYO).astimezone(dt.UTC)
                 method = _pick(rng, METHOD_WEIGHTS)
                 client_id = f"demo-act-{year}{month:02d}-{user.id}-{k}"
                 contacts.append(dict(
@@ -117,7 +117,7 @@ async def seed_activity(session, town, rng: random.Random) -> None:  # noqa: ANN
     await _submissions(session, town, commissioners, months)
 
 
-async def _submissions(session, town, commissioners, months) -> None:  # noqa: ANN001
+async def _submissions(session, town, commissioners, months) -> None:
     """The two older months submitted by everyone; last month by all but the persona, the chair and one member."""
     open_last = {town.people["民生委員"].id, town.people["民児協会長"].id, town.members[0].id}
     grants = {}

@@ -83,7 +83,7 @@ def grid(table: Table) -> list[list]:
     return lines
 
 
-def _sheet(ws, table: Table, made_on: dt.date) -> None:  # noqa: ANN001
+def _sheet(ws, table: Table, made_on: dt.date) -> None:
     ws.append(["民生委員・児童委員活動記録"])
     ws.append([f"{LEVEL_JA[table.level]}：{table.name}", period_ja(table.months)])
     ws.append([f"作成日：{reiwa_day(made_on)}"])

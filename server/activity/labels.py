@@ -3,7 +3,12 @@ labels). The exports use the national form's Japanese labels directly (export.py
 from __future__ import annotations
 
 from server.activity import compile as c
-from server.contacts.labels import CONTENT_LABELS, FIELD_LABELS, LIAISON_LABELS, OTHER_ACTIVITY_LABELS
+from server.contacts.labels import (
+    CONTENT_LABELS,
+    FIELD_LABELS,
+    LIAISON_LABELS,
+    OTHER_ACTIVITY_LABELS,
+)
 from server.i18n import N_
 
 LABELS: dict[str, str] = {

@@ -77,7 +77,7 @@ async def adjustment_create(request: Request, db: AsyncSession, current: Current
                                      delta=integer(text(data, "delta", 10)), reason=text(data, "reason", 400))
     except Invalid as exc:
         return await _month_page(request, db, current, year, month, exc.fields,
-                                 {k: data.get(k) for k in data.keys()}, 422)
+                                 {k: data.get(k) for k in data}, 422)
     return Redirect(f"/activity-record?month={year}-{month:02d}&adjusted=1#figures", status_code=303)
 
 
@@ -163,7 +163,7 @@ async def council_page(request: Request, db: AsyncSession, current: Current, mon
     return await _council_page(request, db, current, c, *_month(month))
 
 
-async def _chair_write(request: Request, db: AsyncSession, current: Current, action) -> Response:  # noqa: ANN001
+async def _chair_write(request: Request, db: AsyncSession, current: Current, action) -> Response:
     """Run one chair's write from a form naming council (c) and month; 422 re-renders the council page."""
     scope = current.require_scope()
     data = await form(request)
@@ -179,7 +179,7 @@ async def _chair_write(request: Request, db: AsyncSession, current: Current, act
 
 @post("/council-record/remind", opt=CHAIR)
 async def council_remind(request: Request, db: AsyncSession, current: Current) -> Response:
-    async def act(scope, data, council_id, year, month):  # noqa: ANN001, ANN202
+    async def act(scope, data, council_id, year, month):
         who = text(data, "commissioner", 12)
         await service.send_reminders(db, actor=current.user, scope=scope, council_id=council_id, year=year,
                                      month=month, commissioner_id=integer(who, 1) if who else None)
@@ -188,7 +188,7 @@ async def council_remind(request: Request, db: AsyncSession, current: Current) -
 
 @post("/council-record/reopen", opt=CHAIR)
 async def council_reopen(request: Request, db: AsyncSession, current: Current) -> Response:
-    async def act(scope, data, council_id, year, month):  # noqa: ANN001, ANN202
+    async def act(scope, data, council_id, year, month):
         await service.reopen_month(db, actor=current.user, scope=scope, council_id=council_id,
                                    commissioner_id=integer(text(data, "commissioner", 12), 1), year=year, month=month,
                                    reason=text(data, "reason", 400))
@@ -197,7 +197,7 @@ async def council_reopen(request: Request, db: AsyncSession, current: Current) -
 
 @post("/council-record/compile", opt=CHAIR)
 async def council_compile(request: Request, db: AsyncSession, current: Current) -> Response:
-    async def act(scope, data, council_id, year, month):  # noqa: ANN001, ANN202
+    async def act(scope, data, council_id, year, month):
         await service.compile_level(db, actor=current.user, scope=scope, level="council", unit_id=council_id,
                                     year=year, month=month)
     return await _chair_write(request, db, current, act)
@@ -240,7 +240,7 @@ async def proxy_create(request: Request, db: AsyncSession, current: Current) -> 
                                 commissioner_id=integer(who, 1), year=year, month=month, figures=figures)
     except Invalid as exc:
         return await _proxy_page(request, db, current, council, who, year, month, exc.fields,
-                                 {k: data.get(k) for k in data.keys()}, 422)
+                                 {k: data.get(k) for k in data}, 422)
     return Redirect(f"/council-record?month={year}-{month:02d}&c={council}&done=1", status_code=303)
 
 
@@ -309,7 +309,7 @@ async def _export(db: AsyncSession, current: Current, level: str, unit: str | No
 
 @get("/council-record/export", opt=CHAIR)
 async def council_export(db: AsyncSession, current: Current, month: str | None = None, c: str | None = None,
-                         format: str | None = None) -> Response:  # noqa: A002
+                         format: str | None = None) -> Response:
     return await _export(db, current, "council", c, month, format)
 
 
@@ -326,7 +326,7 @@ async def municipal_compile(request: Request, db: AsyncSession, current: Current
 
 @get("/municipal-record/export", opt=MUNICIPAL)
 async def municipal_export(db: AsyncSession, current: Current, month: str | None = None, u: str | None = None,
-                           format: str | None = None) -> Response:  # noqa: A002
+                           format: str | None = None) -> Response:
     return await _export(db, current, "municipality", u, month, format)
 
 
@@ -343,10 +343,11 @@ async def prefecture_compile(request: Request, db: AsyncSession, current: Curren
 
 @get("/prefecture-record/export", opt=PREFECTURE)
 async def prefecture_export(db: AsyncSession, current: Current, month: str | None = None, u: str | None = None,
-                            format: str | None = None) -> Response:  # noqa: A002
+                            format: str | None = None) -> Response:
     return await _export(db, current, "prefecture", u, month, format)
 
 
-ROUTES = [month_page, reminder_notice, adjustment_create, adjustment_withdraw, month_submit, entries_page, behalf_page, council_page, council_remind, council_reopen,
+ROUTES = [month_page, reminder_notice, adjustment_create, adjustment_withdraw, month_submit, entries_page, behalf_page,
+          council_page, council_remind, council_reopen,
           council_compile, proxy_form, proxy_create, council_export, municipal_page, municipal_compile,
           municipal_export, prefecture_page, prefecture_compile, prefecture_export]

@@ -27,7 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import clock
 from server.activity import compile as c
 from server.activity import queries
-from server.activity.models import ActivityMonth, Adjustment, Compilation, Reminder, Submission
+from server.activity.models import (
+    ActivityMonth,
+    Adjustment,
+    Compilation,
+    Reminder,
+    Submission,
+)
 from server.areas.models import Area, Organisation
 from server.audit.actions import register
 from server.audit.service import record

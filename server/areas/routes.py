@@ -67,7 +67,7 @@ async def organisations(request: Request, db: AsyncSession, current: Current) ->
     return await _orgs_page(request, db, town_of(current.require_scope()))
 
 
-def _values(form) -> dict:  # noqa: ANN001
+def _values(form) -> dict:
     return {**dict(form), "area_ids": set(form.getall("area_ids", []))}
 
 

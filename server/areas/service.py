@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.areas.models import CHILD_LEVEL, LEVELS, ORG_KINDS, Area, Organisation, OrganisationArea
+from server.areas.models import (
+    CHILD_LEVEL,
+    LEVELS,
+    ORG_KINDS,
+    Area,
+    Organisation,
+    OrganisationArea,
+)
 from server.audit.service import record
 from server.errors import Invalid, NotFound
 from server.i18n import N_

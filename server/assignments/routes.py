@@ -6,8 +6,8 @@ from litestar.response import Redirect, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.assignments import service
-from server.auth.sessions import Current
 from server.audit.service import record
+from server.auth.sessions import Current
 from server.db import utcnow
 from server.errors import Invalid
 from server.households.service import watch_settings
@@ -80,7 +80,7 @@ async def handover(request: Request, db: AsyncSession, current: Current) -> Resp
     except Invalid as exc:
         ctx = await _handover_context(db, current, municipality_id)
         return page(request, "assignments/handover.html", {
-            **ctx, "errors": exc.fields, "values": {k: data.get(k) for k in data.keys()}, "moved": None}, status=422)
+            **ctx, "errors": exc.fields, "values": {k: data.get(k) for k in data}, "moved": None}, status=422)
     return Redirect(f"/handover?moved={moved}", status_code=303)
 
 

@@ -36,7 +36,7 @@ register({
 })
 
 
-def live(now: dt.datetime | None = None):  # noqa: ANN201
+def live(now: dt.datetime | None = None):
     now = now or utcnow()
     return (Assignment.valid_from <= now, or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))
 
@@ -120,7 +120,7 @@ def term_end(today: dt.date, month: int = 11, day: int = 30) -> dt.date:
 
 
 def end_of_day_tokyo(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=TOKYO).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=TOKYO).astimezone(dt.UTC)
 
 
 async def handover(session: AsyncSession, *, actor: User, scope: Scope, municipality_id: int, from_user_id: int,
@@ -136,8 +136,7 @@ async def handover(session: AsyncSession, *, actor: User, scope: Scope, municipa
         raise Invalid(fields={"to_user_id": N_("Choose a commissioner of this municipality.")})
     now = utcnow()
     at = end_of_day_tokyo(effective_on) if effective_on else now
-    if at < now:
-        at = now
+    at = max(at, now)
     rows = (await session.scalars(select(Assignment).join(Household, Household.id == Assignment.household_id).where(
         Assignment.user_id == from_user_id, Assignment.role == "commissioner", Household.municipality_id == municipality_id,
         or_(Assignment.valid_to.is_(None), Assignment.valid_to > now)))).all()

@@ -37,7 +37,7 @@ def audit_key(secret_key: str) -> bytes:
     return hashlib.sha256(b"tsunagu-audit-v1\x00" + secret_key.encode()).digest()
 
 
-def _insert_for(session: AsyncSession):  # noqa: ANN202
+def _insert_for(session: AsyncSession):
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
@@ -46,7 +46,7 @@ def chain_for(municipality_id: int | None) -> str:
 
 
 def _canonical(row: AuditEvent) -> bytes:
-    at = row.at.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+    at = row.at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     body = [row.chain, row.seq, at, row.action, row.actor_id, row.on_behalf_of_id,
             row.object_type, row.object_id, row.ids or [], row.municipality_id]
     return json.dumps(body, separators=(",", ":"), ensure_ascii=True).encode()
@@ -158,7 +158,7 @@ _SQLITE_APPEND = text(
 
 async def _record_sqlite(session: AsyncSession, *, chain: str, **fields: object) -> None:
     at = utcnow()
-    body = json.dumps([chain, 0, at.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds"),
+    body = json.dumps([chain, 0, at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
                        fields["action"], fields["actor_id"], fields["on_behalf_of_id"], fields["object_type"],
                        fields["object_id"], fields["ids"] or [], fields["municipality_id"]],
                       separators=(",", ":"), ensure_ascii=True)

@@ -66,7 +66,7 @@ async def json_body(request: Request) -> dict[str, Any]:
     401 rather than a complaint about their body; malformed JSON is a 400 with a message."""
     try:
         body = await request.json()
-    except Exception:  # noqa: BLE001 - any undecodable body
+    except Exception:  # any undecodable body
         body = None
     if not isinstance(body, dict):
         raise DomainError()

@@ -30,7 +30,8 @@ from server.auth.sessions import end_session, start_signed_in
 from server.config import Settings
 from server.db import utcnow
 from server.errors import DomainError, NotFound
-from server.i18n import N_, gettext as _
+from server.i18n import N_
+from server.i18n import gettext as _
 from server.offline import replay as replay_rules
 from server.users.models import User
 

@@ -170,7 +170,7 @@ def _expired(row: WebSession, now: dt.datetime) -> bool:
 _LOOKUP: dict[str, object] = {}
 
 
-def _session_user_grants(dialect: str):  # noqa: ANN202
+def _session_user_grants(dialect: str):
     stmt = _LOOKUP.get(dialect)
     if stmt is None:
         now = bindparam("now", type_=UTCDateTime)

@@ -101,7 +101,7 @@ def verify_registration(settings: Settings, credential: dict, challenge: bytes) 
         return webauthn.verify_registration_response(
             credential=credential, expected_challenge=challenge, expected_rp_id=settings.rp_id,
             expected_origin=settings.origin, require_user_verification=True)
-    except Exception as exc:  # noqa: BLE001 - every library or parsing failure means "refused"
+    except Exception as exc:  # every library or parsing failure means "refused"
         raise _refused(exc) from exc
 
 
@@ -111,7 +111,7 @@ def verify_authentication(settings: Settings, credential: dict, challenge: bytes
             credential=credential, expected_challenge=challenge, expected_rp_id=settings.rp_id,
             expected_origin=settings.origin, credential_public_key=passkey.public_key,
             credential_current_sign_count=passkey.sign_count, require_user_verification=True)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _refused(exc) from exc
 
 
@@ -163,7 +163,7 @@ async def consume_challenge(session: AsyncSession, *, value: bytes, purpose: str
     )).first()
     if row is None:
         raise WebAuthnFailed("unknown or used challenge", "challenge")
-    expires_at = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.timezone.utc)
+    expires_at = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
     if expires_at <= utcnow():
         raise WebAuthnFailed("challenge expired", "challenge")
     return Challenge(id=row.id, user_id=row.user_id, invitation_id=row.invitation_id,

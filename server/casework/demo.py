@@ -50,7 +50,7 @@ ASSESSMENT = {
 }
 
 
-async def seed_casework(session, town, rng: random.Random) -> None:  # noqa: ANN001, ARG001
+async def seed_casework(session, town, rng: random.Random) -> None:
     from server.assignments import service as assignments
     from server.concerns import service as concerns
     from server.households import service as households
@@ -143,7 +143,7 @@ LINES = {
 }
 
 
-async def _gaps_over_the_year(session, town, today: dt.date) -> None:  # noqa: ANN001
+async def _gaps_over_the_year(session, town, today: dt.date) -> None:
     """Tags on the demo's other concerns held by the council or 中央地域包括, dated across the year."""
     holders = {town.orgs["shakyo"].id: town.people["CSW"], town.orgs["support_centre_1"].id: town.people["地域包括"]}
     rows = (await session.scalars(select(Concern).where(
@@ -162,5 +162,5 @@ async def _gaps_over_the_year(session, town, today: dt.date) -> None:  # noqa: A
                                         line=LINES[category], audit=False)
             # Spread over the last eight months (about a third in the last six weeks).
             days = (i * 37 + j * 53) % 240 if (i + j) % 3 else (i * 7 + j * 5) % 45
-            gap.created_at = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(1, 0), tzinfo=dt.timezone.utc)
+            gap.created_at = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(1, 0), tzinfo=dt.UTC)
     await session.flush()

@@ -17,8 +17,15 @@ from server.areas.models import Area, Organisation
 from server.audit.service import record
 from server.casework import service
 from server.casework.models import (
-    GAP_CATEGORIES, CaseShare, CaseSheet, CaseSheetVersion, Conference, ConferenceAction, Gap,
-    SupportMeeting, SupportMeetingMember,
+    GAP_CATEGORIES,
+    CaseShare,
+    CaseSheet,
+    CaseSheetVersion,
+    Conference,
+    ConferenceAction,
+    Gap,
+    SupportMeeting,
+    SupportMeetingMember,
 )
 from server.concerns.models import Concern
 from server.errors import NotFound
@@ -36,7 +43,7 @@ def _utc(day: dt.date | dt.datetime) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=TOKYO)
 
 
-async def gap_counts(session: AsyncSession, *, area_ids, start: dt.date | dt.datetime,  # noqa: ANN001
+async def gap_counts(session: AsyncSession, *, area_ids, start: dt.date | dt.datetime,
                      end: dt.date | dt.datetime) -> list[tuple[int, str, str, int]]:
     """(area_id, category, month "YYYY-MM" in Asia/Tokyo, count) of the gaps tagged in [start, end)
     on concerns about the given areas (neighbourhoods), sorted. Dates are Tokyo days."""

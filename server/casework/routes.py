@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.sessions import Current
 from server.casework import export, labels, queries, service
-from server.casework.models import BASES, CONFERENCE_KINDS, GAP_CATEGORIES, SECTIONS, SHEET_KINDS
+from server.casework.models import (
+    BASES,
+    CONFERENCE_KINDS,
+    GAP_CATEGORIES,
+    SECTIONS,
+    SHEET_KINDS,
+)
 from server.errors import Invalid, NotFound
 from server.households.web import date, form, integer, ints, many, municipality_of, text
 from server.rendering import page
@@ -35,7 +41,7 @@ def _codes() -> dict:
             "CONFERENCE_KINDS": CONFERENCE_KINDS, "GAP_CATEGORIES": GAP_CATEGORIES}
 
 
-def _optional_int(data, name: str) -> int | None:  # noqa: ANN001
+def _optional_int(data, name: str) -> int | None:
     value = text(data, name, 12)
     return integer(value, 1) if value else None
 
@@ -64,7 +70,7 @@ async def sheet_new(request: Request, db: AsyncSession, current: Current, househ
     return await _sheet_form(request, db, current, household_id, values, {})
 
 
-def _section_values(data) -> dict[str, str]:  # noqa: ANN001
+def _section_values(data) -> dict[str, str]:
     return {k: text(data, f"s_{k}", 2100) for k in SECTIONS}
 
 
@@ -76,7 +82,7 @@ async def sheet_create(request: Request, db: AsyncSession, current: Current, hou
                                           household_id=household_id, kind=text(data, "kind", 16),
                                           sections=_section_values(data), concern_id=_optional_int(data, "concern_id"))
     except Invalid as exc:
-        values = {k: data.get(k) for k in data.keys()}
+        values = {k: data.get(k) for k in data}
         return await _sheet_form(request, db, current, household_id, values, exc.fields, 422)
     return Redirect(f"/casework/sheets/{sheet.id}?saved=1", status_code=303)
 
@@ -112,7 +118,7 @@ async def sheet_save(request: Request, db: AsyncSession, current: Current, sheet
                                  base_version=integer(text(data, "base_version", 12), 1),
                                  sections=_section_values(data))
     except Invalid as exc:
-        values = {k: data.get(k) for k in data.keys()}
+        values = {k: data.get(k) for k in data}
         return await _edit_page(request, db, current, sheet_id, values, exc.fields, 422)
     return Redirect(f"/casework/sheets/{sheet_id}?saved=1", status_code=303)
 
@@ -145,7 +151,7 @@ async def share_create(request: Request, db: AsyncSession, current: Current, she
             sections=many(data, "sections", 20), note_ids=ints(many(data, "note_ids", 100)),
             meeting_id=_optional_int(data, "meeting_id"), law=text(data, "law", 200), reason=text(data, "reason", 1100))
     except Invalid as exc:
-        values = {k: data.get(k) for k in data.keys()} | {"sections": many(data, "sections", 20),
+        values = {k: data.get(k) for k in data} | {"sections": many(data, "sections", 20),
                                                           "note_ids": ints(many(data, "note_ids", 100))}
         return await _share_page(request, db, current, sheet_id, values, exc.fields, 422)
     return Redirect(f"/casework/shares/{share.id}?shared=1", status_code=303)
@@ -309,7 +315,7 @@ async def conference_create(request: Request, db: AsyncSession, current: Current
             concern_ids=ints(many(data, "concern_ids", 50)), minutes=text(data, "minutes", 4100),
             decisions=text(data, "decisions", 4100), actions=actions, meeting_id=_optional_int(data, "meeting_id"))
     except Invalid as exc:
-        values = {k: data.get(k) for k in data.keys()} | {
+        values = {k: data.get(k) for k in data} | {
             "participant_ids": ints(many(data, "participant_ids", 100)), "concern_ids": ints(many(data, "concern_ids", 50))}
         return await _conference_form(request, db, current, values, exc.fields, 422)
     return Redirect(f"/casework/conferences/{row.id}?saved=1", status_code=303)
@@ -378,7 +384,7 @@ async def gap_create(request: Request, db: AsyncSession, current: Current, conce
         await service.tag_gap(db, actor=current.require_user(), scope=_scope(current, PROFESSIONAL),
                               concern_id=concern_id, category=text(data, "category", 20), line=text(data, "line", 400))
     except Invalid as exc:
-        return await _gap_form(request, db, current, concern_id, {k: data.get(k) for k in data.keys()}, exc.fields, 422)
+        return await _gap_form(request, db, current, concern_id, {k: data.get(k) for k in data}, exc.fields, 422)
     return Redirect(f"/concerns/{concern_id}?gap=1", status_code=303)
 
 

@@ -28,8 +28,19 @@ from server.areas.models import Organisation
 from server.audit.actions import register
 from server.audit.service import record
 from server.casework.models import (
-    BASES, CONFERENCE_KINDS, GAP_CATEGORIES, SECTIONS, SHEET_KINDS, CaseShare, CaseSheet, CaseSheetVersion,
-    Conference, ConferenceAction, Gap, SupportMeeting, SupportMeetingMember,
+    BASES,
+    CONFERENCE_KINDS,
+    GAP_CATEGORIES,
+    SECTIONS,
+    SHEET_KINDS,
+    CaseShare,
+    CaseSheet,
+    CaseSheetVersion,
+    Conference,
+    ConferenceAction,
+    Gap,
+    SupportMeeting,
+    SupportMeetingMember,
 )
 from server.concerns.models import Concern, ConcernEvent
 from server.db import add_unless_duplicate, utcnow

@@ -17,7 +17,7 @@ from server.households.models import Household
 from server.scope import build_scope, visible_households
 
 
-async def seed_routes(session, town, rng: random.Random) -> None:  # noqa: ANN001, ARG001
+async def seed_routes(session, town, rng: random.Random) -> None:
     from server.concerns.models import ConcernRoute
 
     d, o, city = town.districts, town.orgs, town.city.id
@@ -36,7 +36,7 @@ async def seed_routes(session, town, rng: random.Random) -> None:  # noqa: ANN00
     await session.flush()
 
 
-async def seed_concerns(session, town, rng: random.Random) -> None:  # noqa: ANN001
+async def seed_concerns(session, town, rng: random.Random) -> None:
     commissioner = town.people["民生委員"]
     volunteer = town.people["福祉員（サロン）"]
     professional = town.people["地域包括"]
@@ -48,7 +48,7 @@ async def seed_concerns(session, town, rng: random.Random) -> None:  # noqa: ANN
     if len(elderly) < 3:
         return
 
-    async def raise_(actor, household, **kw):  # noqa: ANN001, ANN003, ANN202
+    async def raise_(actor, household, **kw):
         row, _ = await service.raise_concern(session, actor=actor, client_id=uuid.uuid4().hex,
                                              household_id=household.id if household else None, audit=False, **kw)
         return row

@@ -10,12 +10,11 @@ from server.i18n import N_
 from server.offline.registry import Applied, SyncContext, positive_id, register_kind
 
 
-
 def _text(value: object, limit: int) -> str:
     return str(value or "")[:limit]
 
 
-async def apply_concern(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
+async def apply_concern(session, ctx: SyncContext) -> Applied:
     d = ctx.data
     fields = dict(household_id=positive_id(d.get("household_id")), area_id=positive_id(d.get("area_id")),
                   person_id=positive_id(d.get("person_id")), place=_text(d.get("place"), 400),

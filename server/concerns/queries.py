@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Area, Organisation
 from server.audit.service import record
-from server.concerns.models import URGENCY_RANK, Concern, ConcernEvent, ConcernRoute, ConcernSettings, Holiday
+from server.concerns.models import (
+    URGENCY_RANK,
+    Concern,
+    ConcernEvent,
+    ConcernRoute,
+    ConcernSettings,
+    Holiday,
+)
 from server.concerns.service import unseal
 from server.concerns.targets import DEFAULTS
 from server.concerns.transitions import OPEN, actions_from, reporter_status
@@ -41,7 +48,7 @@ class Entry:
     household: Household | None = None
 
 
-def _urgency_order():  # noqa: ANN202
+def _urgency_order():
     return case(URGENCY_RANK, value=Concern.urgency)
 
 
@@ -151,7 +158,8 @@ async def detail(session: AsyncSession, *, actor: User, scope: Scope, concern_id
         # A reporter whose household was reassigned away (e.g. an offline concern routed on
         # arrival) sees the concern's status and replies, not the household.
         household = None
-    out = Detail(concern=row, role=role, org=orgs.get(row.organisation_id) or await session.get(Organisation, row.organisation_id),
+    out = Detail(concern=row, role=role, org=orgs.get(row.organisation_id) or await session.get(Organisation,
+                                                                                                row.organisation_id),
                  area=await session.get(Area, row.area_id), household=household,
                  seen=unseal(row.seen_sealed, "seen"), done=unseal(row.done_sealed, "done"),
                  place=unseal(row.place_sealed, "place"),

@@ -78,7 +78,7 @@ async def create(request: Request, db: AsyncSession, current: Current) -> Respon
             urgency=text(data, "urgency", 32), seen=text(data, "seen", 2000), done=text(data, "done", 2000))
     except Invalid as exc:
         ctx = await _form_context(db, current, household_id)
-        values = {k: data.get(k) for k in data.keys()}
+        values = {k: data.get(k) for k in data}
         return page(request, "concerns/new.html", {**ctx, "values": values, "errors": exc.fields}, status=422)
     return Redirect(f"/concerns/{concern.id}?raised=1", status_code=303)
 
@@ -122,7 +122,7 @@ async def detail_page(request: Request, db: AsyncSession, current: Current, conc
 
 # --- the receiving organisation -------------------------------------------------------------------------
 
-def _mover(action: str):  # noqa: ANN202
+def _mover(action: str):
     @post(f"/concerns/{{concern_id:int}}/{action}", opt=PROFESSIONAL, name=f"concern_{action}")
     async def handler(request: Request, db: AsyncSession, current: Current, concern_id: int) -> Response:
         data = await form(request)
@@ -213,7 +213,7 @@ async def routes_page(request: Request, db: AsyncSession, current: Current, m: i
     return page(request, "concerns/routes.html", {**ctx, "errors": {}, **_codes()})
 
 
-def _optional(data, name: str) -> str | None:  # noqa: ANN001
+def _optional(data, name: str) -> str | None:
     value = text(data, name, 32)
     return value or None
 

@@ -29,9 +29,22 @@ from server.audit.actions import register
 from server.audit.service import record
 from server.concerns import routing, targets
 from server.concerns.models import (
-    CATEGORIES, TARGET_GROUPS, URGENCIES, Concern, ConcernEvent, ConcernRoute, ConcernSettings, Holiday,
+    CATEGORIES,
+    TARGET_GROUPS,
+    URGENCIES,
+    Concern,
+    ConcernEvent,
+    ConcernRoute,
+    ConcernSettings,
+    Holiday,
 )
-from server.concerns.transitions import CLOSING, NEEDS_REASON, OPEN, SYSTEM_ACTIONS, next_state
+from server.concerns.transitions import (
+    CLOSING,
+    NEEDS_REASON,
+    OPEN,
+    SYSTEM_ACTIONS,
+    next_state,
+)
 from server.db import add_unless_duplicate, utcnow
 from server.errors import Conflict, Invalid, NotFound
 from server.households import crypto
@@ -211,7 +224,8 @@ async def _create(session: AsyncSession, *, actor: User, client_id: str, municip
                                        target_group=target_group, category=category)
     now = utcnow()
     row = Concern(municipality_id=municipality_id, area_id=area_id, household_id=household.id if household else None,
-                  person_id=person_id, contact_id=contact_id, reporter_id=actor.id, holder_id=holder_id or actor.id, client_id=client_id,
+                  person_id=person_id, contact_id=contact_id, reporter_id=actor.id, holder_id=holder_id or actor.id,
+                  client_id=client_id,
                   target_group=target_group, category=category, urgency=urgency,
                   basis=await _basis(session, category, urgency, household), signs=sorted(set(signs or [])),
                   seen_sealed=seal(seen, "seen"), done_sealed=seal(done, "done"), place_sealed=seal(place, "place"),
@@ -232,7 +246,7 @@ async def _create(session: AsyncSession, *, actor: User, client_id: str, municip
     return row, True
 
 
-async def raise_from_contact(session: AsyncSession, *, actor: User, contact, household: Household,  # noqa: ANN001
+async def raise_from_contact(session: AsyncSession, *, actor: User, contact, household: Household,
                              audit: bool = True) -> tuple[Concern, bool]:
     """A 気になる / 要連絡 / 緊急 contact's "tell a professional": a real concern, routed at once.
     Category "other" until the reporter completes it; the target group follows the household."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 
 import jpholiday
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,7 +55,7 @@ def due_at(arrived: dt.datetime, urgency: str, settings: dict[str, int], holiday
         day += dt.timedelta(days=1)
         if is_working_day(day, holidays):
             counted += 1
-    return dt.datetime.combine(day, clock.replace(tzinfo=None), tzinfo=TOKYO).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, clock.replace(tzinfo=None), tzinfo=TOKYO).astimezone(dt.UTC)
 
 
 async def settings_for(session: AsyncSession, municipality_id: int) -> dict[str, int]:

@@ -12,7 +12,7 @@ WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 48, 40, 12
 
 def _nice(top: int) -> int:
     for step in (1, 2, 5):
-        for power in range(0, 9):
+        for power in range(9):
             n = step * 10 ** power
             if n >= top:
                 return n

@@ -103,7 +103,6 @@ async def published_cube(session: AsyncSession, prefecture_id: int, key: str, *,
 async def warm_published(session: AsyncSession, *, today: dt.date | None = None) -> int:
     """Rebuilds every prefecture's published cubes for this fiscal year and the newest snapshot day."""
     from server.console.periods import fy_of
-    from server.i18n import TOKYO
 
     today = today or clock.today_tokyo()
     fy = fy_of(today.year, today.month)

@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 HIDDEN = "<10"
 
 
-def cell(value):  # noqa: ANN001, ANN201
+def cell(value):
     return HIDDEN if value is None else value
 
 

@@ -28,7 +28,7 @@ class Period:
         y, m = divmod(self.months[-1], 100)
         return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
 
-    def fiscal_year(self) -> "Period":
+    def fiscal_year(self) -> Period:
         return fiscal_year(self.fy)
 
 

@@ -31,11 +31,11 @@ KINDS = {
 LIMIT = 500
 
 
-def _under(area: Area):  # noqa: ANN202
+def _under(area: Area):
     return or_(Area.id == area.id, Area.parent_id == area.id, Area.municipality_id == area.id)
 
 
-async def records(session: AsyncSession, *, actor, access: Access, area: Area, kind: str) -> dict:  # noqa: ANN001
+async def records(session: AsyncSession, *, actor, access: Access, area: Area, kind: str) -> dict:
     if not access.coordinator or kind not in KINDS or not access.contains(area):
         raise NotFound()
     now = utcnow()

@@ -18,7 +18,7 @@ CONSOLE = {"access": ROLES}
 COORDINATOR = {"access": ("coordinator",)}
 
 
-def _hidden(value):  # noqa: ANN001, ANN202
+def _hidden(value):
     return "<10" if value is None else f"{value:,}" if isinstance(value, int) else value
 
 
@@ -42,7 +42,7 @@ async def console_records(request: Request, db: AsyncSession, current: Current, 
 
 @get("/console/export", opt=CONSOLE)
 async def console_export(db: AsyncSession, current: Current, area: int | None = None, period: str | None = None,
-                         table: str = "areas", format: str = "csv", publish: int = 0) -> Response:  # noqa: A002
+                         table: str = "areas", format: str = "csv", publish: int = 0) -> Response:
     current.require_fresh()
     access = await console_access(db, current.require_scope(), publish=bool(publish))
     chosen = await require_area(db, access, area)

@@ -18,7 +18,7 @@ from server.console import charts, data, periods
 from server.console import suppress as sup
 from server.console.access import Access
 from server.console.figures import DIM_LABELS, DURATIONS, MEASURES, SECTIONS, Measure
-from server.i18n import TOKYO, _
+from server.i18n import _
 from server.rollups.hooks import bucket_upper
 
 ALL, TOTAL = sup.ALL, sup.TOTAL
@@ -52,7 +52,7 @@ class Reader:
         # Durations are shown only as percentiles of 10 or more: read exactly, never shown as counts.
         self.flows = await data.counts(session, area_ids, self.period.months, list(DURATIONS) + ["concerns.ack_target"])
 
-    def get(self, area_id: int, key: str, dim: str = TOTAL, t=ALL) -> int | None:  # noqa: ANN001
+    def get(self, area_id: int, key: str, dim: str = TOTAL, t=ALL) -> int | None:
         m = MEASURES[key]
         dims = m.dims if dim == TOTAL else (dim,)
         if self.access.exact:
@@ -194,7 +194,8 @@ async def console_page(session: AsyncSession, *, access: Access, area: Area, per
     for a in [*children, area]:
         page.headline.append({
             "area": a, "total": a.id == area.id,
-            "households": reader.get(a.id, "watch.households"), "coverage": reader.rate(a.id, "watch.covered", "watch.households"),
+            "households": reader.get(a.id, "watch.households"), "coverage": reader.rate(a.id, "watch.covered",
+                                                                                        "watch.households"),
             "overdue": reader.get(a.id, "watch.overdue"), "unseen": reader.get(a.id, "watch.unseen_60d"),
             "contacts": reader.get(a.id, "contacts.method"), "concerns": reader.get(a.id, "concerns.urgency"),
             "past": reader.get(a.id, "concerns.past_target"), "sessions": reader.get(a.id, "salons.sessions", "held"),

@@ -35,7 +35,7 @@ class RoundEntry:
         return self.household.last_contact_at is None
 
 
-def due_on(household) -> dt.date | None:  # noqa: ANN001 - a Household or a row with the same columns
+def due_on(household) -> dt.date | None:  # a Household or a row with the same columns
     if household.last_contact_at is None:
         return None
     return household.last_contact_at.astimezone(TOKYO).date() + dt.timedelta(days=household.cadence_days)

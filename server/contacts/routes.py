@@ -11,10 +11,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.sessions import Current
 from server.contacts import labels, service, views
-from server.contacts.models import CONTENTS, FIELDS, LIAISON_WITH, METHODS, OTHER_ACTIVITIES, OUTCOMES, SIGNS
+from server.contacts.models import (
+    CONTENTS,
+    FIELDS,
+    LIAISON_WITH,
+    METHODS,
+    OTHER_ACTIVITIES,
+    OUTCOMES,
+    SIGNS,
+)
 from server.db import utcnow
 from server.errors import Invalid
-from server.households.web import date, flag, form, integer, ints, local_datetime, many, text
+from server.households.web import (
+    date,
+    flag,
+    form,
+    integer,
+    ints,
+    local_datetime,
+    many,
+    text,
+)
 from server.i18n import TOKYO
 from server.rendering import page
 
@@ -45,7 +62,9 @@ async def round_response(request: Request, db: AsyncSession, current: Current, s
     scope = current.require_scope()
     scope.require("volunteer", "commissioner")
     view = await views.view_round(db, actor=current.user, scope=scope, saved_id=saved, page=page_number)
-    from server.concerns.queries import unread_replies  # replies to their concerns (the concerns issue)
+    from server.concerns.queries import (
+        unread_replies,  # replies to their concerns (the concerns issue)
+    )
 
     return page(request, "contacts/round.html", {
         "view": view, "new_client_id": new_client_id, "undone": undone, "scope": scope, "role": scope.home_role,
@@ -76,7 +95,7 @@ async def quick_log(request: Request, db: AsyncSession, current: Current, househ
 
 # --- the full contact form ----------------------------------------------------------------------
 
-def _contact_input(data, household_id: int) -> service.ContactInput:  # noqa: ANN001
+def _contact_input(data, household_id: int) -> service.ContactInput:
     consults = []
     for i in range(3):
         f, c = text(data, f"consult_field_{i}", 32), text(data, f"consult_content_{i}", 32)
@@ -118,7 +137,7 @@ async def contact_create(request: Request, db: AsyncSession, current: Current, h
                                                data=_contact_input(data, household_id), on_behalf_of=on_behalf)
     except Invalid as exc:
         ctx = await views.contact_form(db, actor=current.user, scope=scope, household_id=household_id)
-        values = {k: data.get(k) for k in data.keys()}
+        values = {k: data.get(k) for k in data}
         values["signs"], values["met"], values["liaison"] = many(data, "signs"), ints(many(data, "met")), many(data, "liaison")
         return page(request, "contacts/form.html", {**ctx, "values": values, "errors": exc.fields, **_codes()},
                     status=422)
@@ -166,7 +185,7 @@ async def contact_correct(request: Request, db: AsyncSession, current: Current, 
                                             data=_contact_input(data, 0))
     except Invalid as exc:
         ctx = await views.correction_form(db, actor=current.user, scope=scope, contact_id=contact_id)
-        values = {k: data.get(k) for k in data.keys()}
+        values = {k: data.get(k) for k in data}
         values["signs"], values["met"], values["liaison"] = many(data, "signs"), ints(many(data, "met")), many(data, "liaison")
         return page(request, "contacts/form.html", {**ctx, "values": values, "errors": exc.fields, **_codes()},
                     status=422)

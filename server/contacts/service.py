@@ -28,16 +28,26 @@ from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from server import clock
 from server.assignments.service import holds_role
 from server.audit.actions import register
 from server.audit.service import record
 from server.contacts.models import (
-    CONTENTS, FIELDS, LIAISON_WITH, METHODS, OTHER_ACTIVITIES, OUTCOMES, SIGNS, URGENCY_FOR, Activity,
-    ActivityItem, Contact, Revisit,
+    CONTENTS,
+    FIELDS,
+    LIAISON_WITH,
+    METHODS,
+    OTHER_ACTIVITIES,
+    OUTCOMES,
+    SIGNS,
+    URGENCY_FOR,
+    Activity,
+    ActivityItem,
+    Contact,
+    Revisit,
 )
 from server.db import read_before_write, utcnow
 from server.errors import Invalid, NotFound
@@ -203,7 +213,7 @@ class _Target:
     last_contact_at: dt.datetime | None
 
 
-def _log_lookup(clause, dialect: str):  # noqa: ANN001, ANN202
+def _log_lookup(clause, dialect: str):
     """The quick log's one read, built once per scope clause (building costs more than running)."""
     key = (clause, dialect)
     stmt = _LOOKUPS.get(key)
@@ -417,11 +427,11 @@ async def log_activity(session: AsyncSession, *, actor: User, scope: Scope, clie
         return found, False
     municipality_id = municipality_id or actor.municipality_id
     if on_behalf_of is not None and on_behalf_of != actor.id:
-        owner_id, role = await _owner(session, actor, scope, municipality_id, on_behalf_of)
+        owner_id, _role = await _owner(session, actor, scope, municipality_id, on_behalf_of)
     else:
         if "commissioner" not in scope.roles:
             raise NotFound()
-        owner_id, role = actor.id, "commissioner"
+        owner_id = actor.id
     errors = {}
     if kind not in OTHER_ACTIVITIES and kind != "day":
         errors["kind"] = N_("Choose the kind of activity.")
@@ -459,7 +469,7 @@ async def withdraw_activity(session: AsyncSession, *, actor: User, activity_id: 
     return row
 
 
-async def flag_concern(session: AsyncSession, *, actor: User, scope: Scope, contact_id: int):  # noqa: ANN201
+async def flag_concern(session: AsyncSession, *, actor: User, scope: Scope, contact_id: int):
     """"Flag a concern" offered right after a 気になる / 要連絡 / 緊急 contact was saved: a real concern,
     routed at once (server/concerns). Never blocked by consent; a second request returns the same one."""
     from server.concerns.service import raise_from_contact

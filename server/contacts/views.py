@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.assignments.service import live_assignments
 from server.audit.service import record
-from server.contacts import queries, service
 from server.concerns.models import Concern
+from server.contacts import queries, service
 from server.contacts.models import Activity, ActivityItem, Contact
 from server.db import utcnow
 from server.errors import NotFound
@@ -19,7 +19,6 @@ from server.households.models import Person
 from server.i18n import TOKYO
 from server.scope import Scope, require_household
 from server.users.models import User
-
 
 # Other domains add notices at the top of the round (the field roles' home screen) without this
 # module knowing them: `async fn(session, actor, scope) -> [notice]`, each with `.template`.
@@ -97,7 +96,8 @@ async def correction_form(session: AsyncSession, *, actor: User, scope: Scope, c
         "method": contact.method, "outcome": contact.outcome, "signs": contact.signs, "note": service.note_of(contact),
         "occurred_at": contact.occurred_at.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M"),
         "duration": contact.duration_minutes or "", "met": contact.met_person_ids, "met_given": "1",
-        "liaison": [i.liaison_with for i in items if i.kind == "liaison"], "client_id": f"corr-{contact.id}-{utcnow().timestamp():.0f}",
+        "liaison": [i.liaison_with for i in items if i.kind == "liaison"],
+        "client_id": f"corr-{contact.id}-{utcnow().timestamp():.0f}",
     }
     for n, item in enumerate([i for i in items if i.kind == "consult"][:3]):
         values[f"consult_field_{n}"], values[f"consult_content_{n}"] = item.field, item.content

@@ -111,7 +111,7 @@ async def _areas(session: AsyncSession) -> DemoTown:
 async def _organisations(session: AsyncSession, town: DemoTown) -> None:
     d = town.districts
 
-    async def org(key: str, kind: str, name: str, areas: list[Area], phone: str, **kw) -> None:  # noqa: ANN003
+    async def org(key: str, kind: str, name: str, areas: list[Area], phone: str, **kw) -> None:
         town.orgs[key] = await create_organisation(
             session, actor=None, municipality_id=town.city.id, kind=kind, name=name, phone=phone,
             area_ids=[a.id for a in areas], **kw)
@@ -137,7 +137,7 @@ async def _people(session: AsyncSession, town: DemoTown, rng: random.Random) -> 
     city, h, o = town.city.id, town.hoods, town.orgs
     n = PERSONA_NAMES
 
-    async def person(label: str, role: str, **kw) -> User:  # noqa: ANN003
+    async def person(label: str, role: str, **kw) -> User:
         user = await add_active_user(session, actor=None, display_name=n[label], role=role,
                                      municipality_id=city, **kw)
         town.people[label] = user
@@ -146,7 +146,7 @@ async def _people(session: AsyncSession, town: DemoTown, rng: random.Random) -> 
     # The coordinator first, so everyone else is granted by a person, as in real use.
     coord = await person("社協コーディネーター", "coordinator")
 
-    async def by_coord(label: str, role: str, **kw) -> User:  # noqa: ANN003
+    async def by_coord(label: str, role: str, **kw) -> User:
         user = await add_active_user(session, actor=coord, display_name=n[label], role=role,
                                      municipality_id=city, **kw)
         town.people[label] = user

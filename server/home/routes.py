@@ -23,11 +23,17 @@ async def index(current: Current) -> Redirect:
 async def home(request: Request, db: AsyncSession, current: Current) -> Response:
     scope = current.require_scope()
     if scope.home_role in ("commissioner", "volunteer"):
-        from server.contacts.routes import round_response  # 今日の見守り is their home screen (watch-over)
+        from server.contacts.routes import (
+            round_response,  # 今日の見守り is their home screen (watch-over)
+        )
 
         return await round_response(request, db, current)
-    from server.casework.queries import open_actions  # follow-up actions from case conferences (casework)
-    from server.concerns.queries import unread_replies  # replies the person has not read yet (concerns)
+    from server.casework.queries import (
+        open_actions,  # follow-up actions from case conferences (casework)
+    )
+    from server.concerns.queries import (
+        unread_replies,  # replies the person has not read yet (concerns)
+    )
 
     return page(request, "home/home.html", {"scope": scope, "role": scope.home_role,
                                             "unread_replies": await unread_replies(db, current.user),
@@ -45,7 +51,7 @@ def _safe_next(target: str | None) -> str:
 async def set_language(
     db: AsyncSession,
     current: Current,
-    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),  # noqa: B008 - Litestar reads the body's encoding from this default
 ) -> Redirect:
     """Remembered per person when signed in, and in a cookie for the sign-in page."""
     locale = data.get("locale", "ja")

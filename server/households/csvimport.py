@@ -107,7 +107,7 @@ def decode(raw: bytes, encoding: str = "auto") -> tuple[str, str]:
             return raw.decode(name), ("utf-8" if name == "utf-8-sig" else name)
         except UnicodeDecodeError:
             continue
-    raise FileRefused(fields={"file": N_("The file is neither UTF-8 nor Shift_JIS (CP932). Save it as CSV (UTF-8) and try again.")})
+    raise FileRefused(fields={"file": N_("The file is neither UTF-8 nor Shift_JIS (CP932). Save it as CSV (UTF-8) and try again.")})  # noqa: E501 - a message is one literal: it is its catalog's key
 
 
 def _types(value: str) -> list[str] | None:
@@ -176,7 +176,7 @@ async def parse(session: AsyncSession, scope: Scope, municipality_id: int, raw: 
             if len(row) != len(header):
                 parsed.problems.append(Problem(n, N_("This line has a different number of columns from the header.")))
                 continue
-            v = {h: clean(cell, 400) for h, cell in zip(header, row)}
+            v = {h: clean(cell, 400) for h, cell in zip(header, row, strict=True)}  # lengths checked above
             problems = []
             ref = v.get("household_ref", "")
             key = f"ref:{ref}" if ref else f"line:{n}"
@@ -283,7 +283,7 @@ async def import_file(session: AsyncSession, *, actor: User, scope: Scope, munic
         chunk = rows[start:start + 2000]
         ids += list((await session.scalars(insert(Household).returning(Household.id, sort_by_parameter_order=True),
                                            chunk)).all())
-    key_to_id = dict(zip(keys, ids))
+    key_to_id = dict(zip(keys, ids, strict=True))
     people = []
     for key, _line, p in parsed.people:
         if key in key_to_id:

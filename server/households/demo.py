@@ -42,7 +42,7 @@ def _name(rng: random.Random, family: tuple[str, str], young: bool = False) -> t
     return f"{family[0]} {given[0]}", f"{family[1]} {given[1]}"
 
 
-async def seed_households(session, town, rng: random.Random) -> None:  # noqa: ANN001
+async def seed_households(session, town, rng: random.Random) -> None:
     from server.config import load
 
     try:
@@ -98,7 +98,7 @@ async def seed_households(session, town, rng: random.Random) -> None:  # noqa: A
     await _contacts(session, made, rng, today)
 
 
-async def _contacts(session, made, rng: random.Random, today: dt.date) -> None:  # noqa: ANN001
+async def _contacts(session, made, rng: random.Random, today: dt.date) -> None:
     """A month of contacts by each household's commissioner: some recent, some long ago, some never."""
     earliest = contacts.previous_month_start(today)
     now = utcnow()

@@ -13,9 +13,26 @@ from server.contacts import labels as contact_labels
 from server.contacts.models import METHODS
 from server.errors import Invalid
 from server.households import csvimport, labels, queries, service, views
-from server.households.models import CADENCES, CONSENT_METHODS, CONSENT_MODELS, END_REASONS, GIVERS, HOUSEHOLD_TYPES, \
-    PAUSE_REASONS, PURPOSES
-from server.households.web import date, decimal, flag, form, integer, many, municipality_of, text
+from server.households.models import (
+    CADENCES,
+    CONSENT_METHODS,
+    CONSENT_MODELS,
+    END_REASONS,
+    GIVERS,
+    HOUSEHOLD_TYPES,
+    PAUSE_REASONS,
+    PURPOSES,
+)
+from server.households.web import (
+    date,
+    decimal,
+    flag,
+    form,
+    integer,
+    many,
+    municipality_of,
+    text,
+)
 from server.rendering import page
 
 VIEWERS = {"access": ("volunteer", "commissioner", "coordinator", "professional")}  # professionals: their concerns' households
@@ -74,7 +91,7 @@ async def households_list(request: Request, db: AsyncSession, current: Current, 
 
 # --- households ---------------------------------------------------------------------------------
 
-def household_input(data) -> service.HouseholdInput:  # noqa: ANN001
+def household_input(data) -> service.HouseholdInput:
     return service.HouseholdInput(
         area_id=integer(text(data, "area_id", 12), 1), address=text(data, "address", 400),
         types=many(data, "types", 10), needs=[t for t in text(data, "needs", 1000).split(",")],
@@ -103,7 +120,7 @@ async def household_create(request: Request, db: AsyncSession, current: Current)
     try:
         row = await service.create_household(db, actor=current.user, scope=scope, data=household_input(data))
     except Invalid as exc:
-        values = {k: data.get(k) for k in data.keys()} | {"types": many(data, "types")}
+        values = {k: data.get(k) for k in data} | {"types": many(data, "types")}
         return page(request, "households/household_form.html", {
             "hoods": await _hoods(db, current), "values": values, "errors": exc.fields, "action": "/households",
             **_codes()}, status=422)
@@ -134,7 +151,7 @@ async def household_update(request: Request, db: AsyncSession, current: Current,
         await service.update_household(db, actor=current.user, scope=scope, household_id=household_id,
                                        data=household_input(data))
     except Invalid as exc:
-        values = {k: data.get(k) for k in data.keys()} | {"types": many(data, "types")}
+        values = {k: data.get(k) for k in data} | {"types": many(data, "types")}
         return page(request, "households/household_form.html", {
             "hoods": await _hoods(db, current), "values": values, "errors": exc.fields,
             "action": f"/households/{household_id}/edit", **_codes()}, status=422)
@@ -160,7 +177,7 @@ async def household_status(request: Request, db: AsyncSession, current: Current,
 
 # --- people -------------------------------------------------------------------------------------
 
-def person_input(data) -> service.PersonInput:  # noqa: ANN001
+def person_input(data) -> service.PersonInput:
     contacts = []
     for i in range(2):
         item = {k: text(data, f"ec_{k}_{i}", 100) for k in ("name", "relation", "phone")}
@@ -196,7 +213,7 @@ async def person_create(request: Request, db: AsyncSession, current: Current, ho
                                  municipality_id=None, data=person_input(data))
     except Invalid as exc:
         return page(request, "households/person_form.html", {
-            "values": {k: data.get(k) for k in data.keys()}, "errors": exc.fields,
+            "values": {k: data.get(k) for k in data}, "errors": exc.fields,
             "action": f"/households/{household_id}/people", "sensitive": False, "household_id": household_id,
             **_codes()}, status=422)
     return Redirect(f"/households/{household_id}", status_code=303)
@@ -230,7 +247,7 @@ async def person_update(request: Request, db: AsyncSession, current: Current, pe
                                         data=person_input(data), sensitive=True)
     except Invalid as exc:
         return page(request, "households/person_form.html", {
-            "values": {k: data.get(k) for k in data.keys()}, "errors": exc.fields,
+            "values": {k: data.get(k) for k in data}, "errors": exc.fields,
             "action": f"/persons/{person_id}/edit", "sensitive": True, "household_id": None, **_codes()}, status=422)
     return Redirect(f"/households/{p.household_id}" if p.household_id else "/households", status_code=303)
 
@@ -347,6 +364,7 @@ async def roster_export(request: Request, db: AsyncSession, current: Current, ar
                     headers={"Content-Disposition": 'attachment; filename="tsunagu-roster.csv"'})
 
 
-ROUTES = [import_page, import_template, import_upload, roster_export, household_page, notes_page, search_page, viewers_page, households_list, household_new, household_create,
+ROUTES = [import_page, import_template, import_upload, roster_export, household_page, notes_page, search_page, viewers_page,
+          households_list, household_new, household_create,
           household_edit, household_update, household_status, person_new, person_create, person_edit, person_update,
           consent_record, consent_withdraw, person_merge, settings_page, settings_save]

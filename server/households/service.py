@@ -29,11 +29,22 @@ from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households import crypto
 from server.households.models import (
-    CADENCES, CONSENT_METHODS, CONSENT_MODELS, END_REASONS, GIVERS, HOUSEHOLD_TYPES, PAUSE_REASONS,
-    PURPOSES, Consent, Household, Person, StatusChange, WatchSettings,
+    CADENCES,
+    CONSENT_METHODS,
+    CONSENT_MODELS,
+    END_REASONS,
+    GIVERS,
+    HOUSEHOLD_TYPES,
+    PAUSE_REASONS,
+    PURPOSES,
+    Consent,
+    Household,
+    Person,
+    StatusChange,
+    WatchSettings,
 )
 from server.households.text import clean, normalise
-from server.i18n import N_, TOKYO
+from server.i18n import N_
 from server.scope import Scope, require_household, require_person
 from server.users.models import User
 
@@ -178,7 +189,8 @@ async def _check_household(session: AsyncSession, scope: Scope, data: HouseholdI
     if any(t not in HOUSEHOLD_TYPES for t in data.types):
         errors["types"] = N_("Choose from the listed household types.")
     _cadence(data.cadence, data.cadence_days, errors)
-    if (data.lat is None) != (data.lng is None) or (data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.lng <= 180)):
+    if (data.lat is None) != (data.lng is None) or (
+            data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.lng <= 180)):
         errors["lat"] = N_("Enter both latitude and longitude, or neither.")
     if len(data.notes or "") > 4000:
         errors["notes"] = N_("Please keep notes under 4,000 characters.")

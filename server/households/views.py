@@ -12,14 +12,20 @@ from server.assignments.models import Assignment
 from server.assignments.service import candidates as assignment_candidates
 from server.audit.actions import ACTIONS
 from server.audit.service import record
-from server.contacts import queries as contact_queries
 from server.concerns.models import Concern
+from server.contacts import queries as contact_queries
 from server.contacts.models import ActivityItem, Contact
 from server.contacts.service import EDIT_WINDOW, may_edit
 from server.db import utcnow
 from server.errors import NotFound
 from server.households import queries, service
-from server.households.models import Consent, Household, Person, StatusChange, WatchSettings
+from server.households.models import (
+    Consent,
+    Household,
+    Person,
+    StatusChange,
+    WatchSettings,
+)
 from server.scope import Scope, household_clause, require_household, require_person
 from server.users.models import User
 

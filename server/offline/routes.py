@@ -127,7 +127,7 @@ async def sync_key(request: Request, db: AsyncSession, current: Current) -> Resp
 async def _body(request: Request) -> dict:
     try:
         body = await request.json()
-    except Exception:  # noqa: BLE001 - any undecodable body
+    except Exception:  # any undecodable body
         body = None
     if not isinstance(body, dict):
         raise DomainError()

@@ -98,7 +98,7 @@ def open_payload(entry: SyncEntry) -> dict:
     return json.loads(text) if text else {}
 
 
-async def _apply(session: AsyncSession, kind, ctx: SyncContext) -> Applied:  # noqa: ANN001
+async def _apply(session: AsyncSession, kind, ctx: SyncContext) -> Applied:
     try:
         return await kind.apply(session, ctx)
     except NotFound:
@@ -214,7 +214,7 @@ async def record_discarded(session: AsyncSession, *, actor: User, entries: list[
 
 # --- the review list -------------------------------------------------------------------------------
 
-def _visible(scope: Scope, actor: User):  # noqa: ANN202
+def _visible(scope: Scope, actor: User):
     clauses = [SyncEntry.author_id == actor.id]
     if scope.coordinated:
         clauses.append(SyncEntry.municipality_id.in_(scope.coordinated))

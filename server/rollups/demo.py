@@ -21,7 +21,7 @@ from server.rollups.rebuild import rebuild
 from server.rollups.snapshot import take_snapshot
 
 
-async def seed_rollups(session: AsyncSession, town, rng: random.Random) -> None:  # noqa: ANN001
+async def seed_rollups(session: AsyncSession, town, rng: random.Random) -> None:
     await session.flush()
     now = utcnow()
     never = (await session.scalars(select(Household).where(

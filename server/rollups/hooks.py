@@ -96,7 +96,7 @@ async def apply_diff(session: AsyncSession, area_id: int, before: Counter, after
 
 # --- concerns -------------------------------------------------------------------------------------
 
-def concern_keys(row) -> Counter:  # noqa: ANN001 - a server.concerns.models.Concern
+def concern_keys(row) -> Counter:  # a server.concerns.models.Concern
     """What one concern contributes: raised (by group, category, urgency, current status) in the
     month it was raised; acknowledged (time from arrival, met/missed target, by urgency) in the
     month of acknowledgement; closed (time from raising, by urgency) in the month it closed."""
@@ -119,7 +119,7 @@ def concern_keys(row) -> Counter:  # noqa: ANN001 - a server.concerns.models.Con
     return k
 
 
-async def concern_changed(session: AsyncSession, row, before: Counter | None = None) -> None:  # noqa: ANN001
+async def concern_changed(session: AsyncSession, row, before: Counter | None = None) -> None:
     """After a concern was written: apply (its keys now) - (its keys before the change)."""
     await session.flush()
     await apply_diff(session, row.area_id, before or Counter(), concern_keys(row))
@@ -127,7 +127,7 @@ async def concern_changed(session: AsyncSession, row, before: Counter | None = N
 
 # --- casework: needs outside the system (制度外ニーズ) ---------------------------------------------------
 
-def gap_keys(row) -> Counter:  # noqa: ANN001 - a server.casework.models.Gap (or a row of its columns)
+def gap_keys(row) -> Counter:  # a server.casework.models.Gap (or a row of its columns)
     """One gap tag: +1 to its category in the (Tokyo) month it was tagged, at the concern's area."""
     return Counter({(month_of(row.created_at), "casework.gaps", row.category): 1})
 
@@ -167,11 +167,11 @@ async def salon_keys(session: AsyncSession, salon_id: int) -> Counter:
 class SalonTracker:
     """`before = await SalonTracker.start(session, salon)`, write, `await before.done()`."""
 
-    def __init__(self, session: AsyncSession, salon, before: Counter) -> None:  # noqa: ANN001
+    def __init__(self, session: AsyncSession, salon, before: Counter) -> None:
         self.session, self.salon, self.before = session, salon, before
 
     @classmethod
-    async def start(cls, session: AsyncSession, salon) -> "SalonTracker":  # noqa: ANN001
+    async def start(cls, session: AsyncSession, salon) -> SalonTracker:
         await session.flush()
         return cls(session, salon, await salon_keys(session, salon.id))
 

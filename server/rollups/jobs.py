@@ -27,7 +27,7 @@ async def run_jobs(session: AsyncSession, *, warm: bool = False) -> dict[str, in
     return out
 
 
-def install_scheduler(app, settings) -> None:  # noqa: ANN001
+def install_scheduler(app, settings) -> None:
     """Adds the hourly job task to a Litestar app (not used by tests: they call run_jobs directly)."""
     from server.db import make_engine, make_sessionmaker
 
@@ -43,16 +43,16 @@ def install_scheduler(app, settings) -> None:  # noqa: ANN001
                         result = await run_jobs(session, warm=True)
                         await session.commit()
                     log.info("jobs ran: %s", result)
-                except Exception:  # noqa: BLE001 - a failed run is logged and retried next hour
+                except Exception:  # a failed run is logged and retried next hour
                     log.exception("scheduled jobs failed")
                 await asyncio.sleep(INTERVAL_SECONDS)
         finally:
             await engine.dispose()
 
-    async def start(_app=None) -> None:  # noqa: ANN001
+    async def start(_app=None) -> None:
         state["task"] = asyncio.create_task(loop())
 
-    async def stop(_app=None) -> None:  # noqa: ANN001
+    async def stop(_app=None) -> None:
         task = state.get("task")
         if task is not None:
             task.cancel()

@@ -63,7 +63,7 @@ async def _concerns(session: AsyncSession, now: dt.datetime, out: dict[int, Coun
             out[area_id][("concerns.past_target", urgency)] += past
 
 
-async def _distinct(session: AsyncSession, anc: dict, rows, measure: str, out: dict[int, Counter]) -> None:  # noqa: ANN001
+async def _distinct(session: AsyncSession, anc: dict, rows, measure: str, out: dict[int, Counter]) -> None:
     """Distinct people per area at every level (a person active in two districts counts once above them)."""
     sets: dict[tuple[int, str], set] = defaultdict(set)
     for area_id, who, dim in rows:

@@ -18,7 +18,7 @@ from server.salons.models import Salon, SalonOrganiser, SalonSession
 from server.scope import Scope
 
 
-def live_organiser():  # noqa: ANN201
+def live_organiser():
     now = utcnow()
     return (SalonOrganiser.valid_from <= now, or_(SalonOrganiser.valid_to.is_(None), SalonOrganiser.valid_to > now))
 

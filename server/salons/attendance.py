@@ -30,7 +30,14 @@ from server.i18n import N_, TOKYO
 from server.rollups import hooks as rollups
 from server.salons import followup
 from server.salons.access import require_session
-from server.salons.models import ATTENDANCE, Attendance, RosterMember, Salon, SalonSession, Signup
+from server.salons.models import (
+    ATTENDANCE,
+    Attendance,
+    RosterMember,
+    Salon,
+    SalonSession,
+    Signup,
+)
 from server.scope import Scope, require_person
 from server.users.models import User
 

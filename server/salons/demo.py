@@ -20,7 +20,7 @@ from server.salons import attendance, service, signups
 from server.scope import build_scope
 
 
-async def seed_salons(session, town, rng: random.Random) -> None:  # noqa: ANN001
+async def seed_salons(session, town, rng: random.Random) -> None:
     coord = town.people["社協コーディネーター"]
     organiser = town.people["福祉員（サロン）"]
     scope = await build_scope(session, coord)

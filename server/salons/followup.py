@@ -33,7 +33,14 @@ from server.households.models import Household, Person
 from server.i18n import N_, TOKYO
 from server.rollups.hooks import SalonTracker
 from server.salons.access import runs
-from server.salons.models import FOLLOWUP_OUTCOMES, Attendance, Followup, RosterMember, Salon, SalonSession
+from server.salons.models import (
+    FOLLOWUP_OUTCOMES,
+    Attendance,
+    Followup,
+    RosterMember,
+    Salon,
+    SalonSession,
+)
 from server.scope import Scope, descendants, household_clause
 from server.users.models import User
 
@@ -177,7 +184,7 @@ if round_signs not in contact_queries.ROUND_SIGNS:
 
 # --- people who do not come ----------------------------------------------------------------------
 
-async def _eligible_not_coming(session: AsyncSession, salon: Salon, extra=None) -> list[Household]:  # noqa: ANN001
+async def _eligible_not_coming(session: AsyncSession, salon: Salon, extra=None) -> list[Household]:
     areas = await descendants(session, {salon.area_id})
     on_some_roster = select(Person.household_id).join(RosterMember, RosterMember.person_id == Person.id).where(
         RosterMember.left_on.is_(None), Person.household_id.is_not(None))

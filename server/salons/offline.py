@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from server.errors import Invalid, NotFound
 from server.i18n import N_
-from server.offline.registry import Applied, Held, SyncContext, positive_id, register_kind
+from server.offline.registry import (
+    Applied,
+    Held,
+    SyncContext,
+    positive_id,
+    register_kind,
+)
 from server.salons import attendance, signups
 from server.salons.models import Salon, SalonSession
 
@@ -19,13 +25,13 @@ def _held(exc: Invalid) -> Held:
     return Held("invalid", exc.fields)
 
 
-async def _municipality(session, session_id: int) -> int | None:  # noqa: ANN001
+async def _municipality(session, session_id: int) -> int | None:
     sess = await session.get(SalonSession, session_id)
     salon = await session.get(Salon, sess.salon_id) if sess is not None else None
     return salon.municipality_id if salon is not None else None
 
 
-async def apply_attendance(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
+async def apply_attendance(session, ctx: SyncContext) -> Applied:
     d = ctx.data
     session_id = positive_id(d.get("session_id"))
     if session_id is None:
@@ -43,7 +49,7 @@ async def apply_attendance(session, ctx: SyncContext) -> Applied:  # noqa: ANN00
     return Applied("salon_attendance", row.id, True, None, await _municipality(session, session_id))
 
 
-async def apply_walk_in(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
+async def apply_walk_in(session, ctx: SyncContext) -> Applied:
     d = ctx.data
     session_id = positive_id(d.get("session_id"))
     if session_id is None:
@@ -59,7 +65,7 @@ async def apply_walk_in(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
     return Applied("salon_attendance", row.id, True, None, await _municipality(session, session_id))
 
 
-async def apply_signup(session, ctx: SyncContext) -> Applied:  # noqa: ANN001
+async def apply_signup(session, ctx: SyncContext) -> Applied:
     d = ctx.data
     session_id = positive_id(d.get("session_id"))
     if session_id is None:

@@ -14,15 +14,29 @@ from server.areas.models import Area
 from server.auth.routes import client_ip
 from server.auth.sessions import Current
 from server.errors import Invalid, NotFound
-from server.households.web import date, decimal, flag, form, integer, municipality_of, text
-from server.i18n import TOKYO
+from server.households.web import (
+    date,
+    decimal,
+    flag,
+    form,
+    integer,
+    municipality_of,
+    text,
+)
 from server.rendering import page
 from server.salons import attendance as attendance_service
 from server.salons import followup, labels, reports, schedule, service, signups, views
 from server.salons import offline as _offline  # noqa: F401 - registers the salon outbox kinds
 from server.salons.access import require_salon
 from server.salons.models import (
-    ATTENDANCE, AUDIENCES, FOLLOWUP_OUTCOMES, PLACE_KINDS, SALON_KINDS, SCHEDULE_KINDS, Place, SalonSession,
+    ATTENDANCE,
+    AUDIENCES,
+    FOLLOWUP_OUTCOMES,
+    PLACE_KINDS,
+    SALON_KINDS,
+    SCHEDULE_KINDS,
+    Place,
+    SalonSession,
 )
 
 RUNNERS = {"access": ("volunteer", "commissioner", "coordinator")}
@@ -32,7 +46,7 @@ PUBLIC = {"access": "public"}
 PUBLIC_PER_MINUTE = 5
 
 
-def _scope(current: Current, *roles: str):  # noqa: ANN202
+def _scope(current: Current, *roles: str):
     """The signed-in person's scope, holding one of the route's roles (else 404)."""
     scope = current.require_scope()
     scope.require(*(roles or RUNNERS["access"]))
@@ -68,7 +82,7 @@ async def _areas(db: AsyncSession, municipality_id: int) -> list[Area]:
                                   .order_by(Area.level, Area.name))).all())
 
 
-async def _form_context(db: AsyncSession, scope) -> dict:  # noqa: ANN001
+async def _form_context(db: AsyncSession, scope) -> dict:
     municipality = municipality_of(scope)
     places = (await db.scalars(select(Place).where(Place.municipality_id == municipality).order_by(Place.name))).all()
     return {"areas": await _areas(db, municipality), "places": places, **_codes()}
@@ -87,7 +101,8 @@ async def place_create(request: Request, db: AsyncSession, current: Current) -> 
     try:
         await service.create_place(db, actor=current.user, scope=scope, data=service.PlaceInput(
             area_id=integer(text(data, "area_id", 12), 1), name=text(data, "name", 200), kind=text(data, "kind", 20),
-            address=text(data, "address", 400), capacity=integer(text(data, "capacity", 8), 0) if text(data, "capacity", 8) else None,
+            address=text(data, "address", 400), capacity=integer(text(data, "capacity", 8), 0) if text(data, "capacity",
+                                                                                                       8) else None,
             step_free=flag(data, "step_free"), accessible_toilet=flag(data, "accessible_toilet"),
             access_notes=text(data, "access_notes", 800), lat=decimal(text(data, "lat", 20)) if text(data, "lat", 20) else None,
             lng=decimal(text(data, "lng", 20)) if text(data, "lng", 20) else None))
@@ -114,7 +129,8 @@ async def salon_create(request: Request, db: AsyncSession, current: Current) -> 
             place_id=integer(text(data, "place_id", 12), 1) if text(data, "place_id", 12) else None,
             kind=text(data, "kind", 20), audience=text(data, "audience", 24),
             fee_yen=integer(text(data, "fee_yen", 8) or "0", 0), transport_notes=text(data, "transport_notes", 800),
-            capacity=integer(text(data, "capacity", 8), 0), absence_threshold=integer(text(data, "absence_threshold", 4) or "2", 0),
+            capacity=integer(text(data, "capacity", 8), 0), absence_threshold=integer(text(data, "absence_threshold",
+                                                                                           4) or "2", 0),
             schedule_kind=text(data, "schedule_kind", 16), weekday=integer(text(data, "weekday", 2), 0, 6),
             nth=integer(nth, -1, 5) if nth else None,
             dates=[date(d) for d in text(data, "dates", 2000).replace(",", " ").split()],

@@ -26,7 +26,15 @@ from server.rollups.hooks import SalonTracker
 from server.salons import schedule
 from server.salons.access import require_salon, require_session, runs
 from server.salons.models import (
-    AUDIENCES, PLACE_KINDS, SALON_KINDS, SCHEDULE_KINDS, Place, RosterMember, Salon, SalonOrganiser, SalonSession,
+    AUDIENCES,
+    PLACE_KINDS,
+    SALON_KINDS,
+    SCHEDULE_KINDS,
+    Place,
+    RosterMember,
+    Salon,
+    SalonOrganiser,
+    SalonSession,
 )
 from server.scope import Scope, require_person
 from server.users.models import User
@@ -59,7 +67,7 @@ today_tokyo = clock.today_tokyo
 
 def at_tokyo(day: dt.date, hhmm: str) -> dt.datetime:
     t = schedule.parse_time(hhmm) or dt.time(10)
-    return dt.datetime.combine(day, t, tzinfo=TOKYO).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, t, tzinfo=TOKYO).astimezone(dt.UTC)
 
 
 # --- places ---------------------------------------------------------------------------------------
@@ -96,7 +104,8 @@ async def create_place(session: AsyncSession, *, actor: User, scope: Scope, data
         errors["kind"] = N_("Choose the kind of place.")
     if data.capacity is not None and not 1 <= data.capacity <= 1000:
         errors["capacity"] = N_("Enter a number from 1 to 1,000.")
-    if (data.lat is None) != (data.lng is None) or (data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.lng <= 180)):
+    if (data.lat is None) != (data.lng is None) or (
+            data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.lng <= 180)):
         errors["lat"] = N_("Enter both latitude and longitude, or neither.")
     if errors:
         raise Invalid(fields=errors)

@@ -14,9 +14,23 @@ from server.db import utcnow
 from server.households.models import Household, Person
 from server.i18n import TOKYO
 from server.salons import followup
-from server.salons.access import live_organiser, organised_salon_ids, require_salon, require_session, runs
+from server.salons.access import (
+    live_organiser,
+    organised_salon_ids,
+    require_salon,
+    require_session,
+    runs,
+)
 from server.salons.attendance import noticed_of
-from server.salons.models import Attendance, Place, RosterMember, Salon, SalonOrganiser, SalonSession, Signup
+from server.salons.models import (
+    Attendance,
+    Place,
+    RosterMember,
+    Salon,
+    SalonOrganiser,
+    SalonSession,
+    Signup,
+)
 from server.scope import Scope, visible_households
 from server.users.models import User
 
@@ -147,7 +161,7 @@ async def session_page(session: AsyncSession, *, actor: User, scope: Scope, sess
     return SessionPage(sess, salon, running, ordered, waitlist, confirmed, mine, choices)
 
 
-async def roster_page(session: AsyncSession, *, actor: User, scope: Scope, salon_id: int):  # noqa: ANN201
+async def roster_page(session: AsyncSession, *, actor: User, scope: Scope, salon_id: int):
     salon = await require_salon(session, scope, salon_id)
     rows = list((await session.execute(select(RosterMember, Person).join(Person, Person.id == RosterMember.person_id)
                                        .where(RosterMember.salon_id == salon.id, RosterMember.left_on.is_(None))
@@ -157,7 +171,7 @@ async def roster_page(session: AsyncSession, *, actor: User, scope: Scope, salon
     return salon, rows
 
 
-async def call_list(session: AsyncSession, *, actor: User, scope: Scope, session_id: int):  # noqa: ANN201
+async def call_list(session: AsyncSession, *, actor: User, scope: Scope, session_id: int):
     """Names and tap-to-call numbers of everyone signed up (a cancelled or moved session)."""
     sess, salon = await require_session(session, scope, session_id)
     signups = (await session.scalars(select(Signup).where(Signup.session_id == sess.id, Signup.status != "cancelled")
@@ -170,7 +184,7 @@ async def call_list(session: AsyncSession, *, actor: User, scope: Scope, session
     return sess, salon, lines
 
 
-async def followup_list(session: AsyncSession, *, actor: User, scope: Scope, salon_id: int):  # noqa: ANN201
+async def followup_list(session: AsyncSession, *, actor: User, scope: Scope, salon_id: int):
     salon = await require_salon(session, scope, salon_id)
     rows = await followup.open_followups(session, salon.id)
     await record(session, action="salon.followups_viewed", actor_id=actor.id, municipality_id=salon.municipality_id,

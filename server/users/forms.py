@@ -11,7 +11,7 @@ from server.i18n import N_
 from server.scope import Scope
 
 
-async def read_form(request: Request):  # noqa: ANN201 - litestar's FormMultiDict
+async def read_form(request: Request):  # litestar's FormMultiDict
     return await request.form()
 
 

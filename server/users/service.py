@@ -182,7 +182,7 @@ async def _grant_area(session: AsyncSession, actor: User | None, user: User, are
     return grant
 
 
-def _live(model, now):  # noqa: ANN001, ANN202
+def _live(model, now):
     return (model.valid_to.is_(None)) | (model.valid_to > now)
 
 

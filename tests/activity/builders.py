@@ -32,7 +32,7 @@ def day_of_last_month(day: int, hour: int = 10) -> dt.datetime:
     return dt.datetime(y, m, day, hour, tzinfo=TOKYO)
 
 
-async def appointed_long_ago(db) -> None:  # noqa: ANN001
+async def appointed_long_ago(db) -> None:
     """Every commissioner grant starts two years back: the cast is made today, but a month lists
     only commissioners whose grant overlapped it."""
     since = utcnow() - dt.timedelta(days=730)
@@ -41,7 +41,7 @@ async def appointed_long_ago(db) -> None:  # noqa: ANN001
     await db.commit()
 
 
-async def watched(db, cast, commissioner=None, area=None, address="つなぐ町1-2-3"):  # noqa: ANN001, ANN201
+async def watched(db, cast, commissioner=None, area=None, address="つなぐ町1-2-3"):
     """A household with one resident, assigned to the commissioner (the cast's by default)."""
     coord = cast.coordinator
     scope = await build_scope(db, coord)
@@ -55,7 +55,7 @@ async def watched(db, cast, commissioner=None, area=None, address="つなぐ町1
     return h
 
 
-async def log(db, actor, h, *, when, method="visit", consults=(), liaisons=(), on_behalf_of=None):  # noqa: ANN001, ANN201
+async def log(db, actor, h, *, when, method="visit", consults=(), liaisons=(), on_behalf_of=None):
     scope = await build_scope(db, actor)
     row, _ = await contacts.log_contact(db, actor=actor, scope=scope, on_behalf_of=on_behalf_of,
                                         data=contacts.ContactInput(
@@ -65,14 +65,14 @@ async def log(db, actor, h, *, when, method="visit", consults=(), liaisons=(), o
     return row
 
 
-async def activity(db, actor, kind: str, on: dt.date):  # noqa: ANN001, ANN201
+async def activity(db, actor, kind: str, on: dt.date):
     row, _ = await contacts.log_activity(db, actor=actor, scope=await build_scope(db, actor),
                                          client_id=uuid.uuid4().hex, kind=kind, occurred_on=on)
     await db.commit()
     return row
 
 
-async def submit(db, actor):  # noqa: ANN001, ANN201
+async def submit(db, actor):
     row = await service.submit_month(db, actor=actor, scope=await build_scope(db, actor), year=last_month()[0],
                                      month=last_month()[1])
     await db.commit()

@@ -9,12 +9,12 @@ from tests.activity.builders import appointed_long_ago
 
 
 @pytest.fixture(autouse=True)
-def _data_key(settings):  # noqa: ANN001, ANN202
+def _data_key(settings):
     crypto.configure(settings.data_key)
 
 
 @pytest.fixture
-async def cast(cast, db):  # noqa: ANN001, ANN201
+async def cast(cast, db):
     """The shared cast, its commissioners serving since two years back (see appointed_long_ago)."""
     await appointed_long_ago(db)
     return cast

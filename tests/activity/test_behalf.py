@@ -11,7 +11,14 @@ from sqlalchemy import select
 from server.activity import compile as c
 from server.activity.models import ActivityMonth
 from server.audit.models import AuditEvent
-from tests.activity.builders import day_of_last_month, last_month, log, period, submit, watched
+from tests.activity.builders import (
+    day_of_last_month,
+    last_month,
+    log,
+    period,
+    submit,
+    watched,
+)
 from tests.helpers import post_form, sign_in
 
 
@@ -19,7 +26,7 @@ def entry_links(text: str) -> list[str]:
     return [html.unescape(h) for h in re.findall(r'href="(/activity-record/entries\?[^"]+)"', text)]
 
 
-async def viewed(db, actor_id: int) -> list[AuditEvent]:  # noqa: ANN001
+async def viewed(db, actor_id: int) -> list[AuditEvent]:
     rows = list((await db.scalars(select(AuditEvent).where(AuditEvent.action == "activity_record.entries_viewed",
                                                            AuditEvent.actor_id == actor_id))).all())
     await db.commit()

@@ -74,7 +74,7 @@ async def test_done_when_on_the_demo_town(db, client, sessionmaker, settings):
     assert seeded_in < 60, f"the demo took {seeded_in:.1f}s to seed"
 
 
-async def service_scope(db, user):  # noqa: ANN001, ANN201
+async def service_scope(db, user):
     from server.scope import build_scope
 
     return await build_scope(db, user)

@@ -13,12 +13,18 @@ from server.activity import export, service
 from server.activity.models import ActivityMonth, Adjustment, Compilation, Reminder
 from server.audit.models import AuditEvent
 from server.scope import build_scope
-from tests.activity.builders import day_of_last_month, last_month, log, period, submit, watched
+from tests.activity.builders import (
+    day_of_last_month,
+    last_month,
+    log,
+    period,
+    submit,
+    watched,
+)
 from tests.helpers import post_form, sign_in
 
 
-
-async def count(db, model, *where) -> int:  # noqa: ANN001
+async def count(db, model, *where) -> int:
     n = await db.scalar(select(func.count()).select_from(model).where(*where))
     await db.commit()
     return n
@@ -28,7 +34,7 @@ def workbook(body: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(body), data_only=True)
 
 
-def rows_of(ws) -> dict[tuple[str, str], list]:  # noqa: ANN001
+def rows_of(ws) -> dict[tuple[str, str], list]:
     """(区分, 項目) -> the values of the unit columns and the total, from the header row on."""
     lines = list(ws.iter_rows(values_only=True))
     start = next(i for i, line in enumerate(lines) if line[0] == "区分")
@@ -285,7 +291,7 @@ async def test_the_prefecture_reads_a_compiled_municipality_from_its_snapshot(db
     await db.commit()
     statements: list[str] = []
 
-    def seen(_conn, _cursor, statement, parameters, *_args):  # noqa: ANN001, ANN002, ANN202
+    def seen(_conn, _cursor, statement, parameters, *_args):
         # The values, whichever parameter style the driver uses (SQLite: named, PostgreSQL: positional).
         values = parameters.values() if isinstance(parameters, dict) else (parameters or ())
         statements.append((statement, list(values)))

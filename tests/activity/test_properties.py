@@ -7,12 +7,22 @@ import datetime as dt
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from server.activity import compile as c
 from server.activity import service
 from server.areas.service import create_organisation
-from server.contacts.models import CONTENTS, FIELDS, LIAISON_WITH, OTHER_ACTIVITIES, Activity, ActivityItem, Contact
+from server.contacts.models import (
+    CONTENTS,
+    FIELDS,
+    LIAISON_WITH,
+    OTHER_ACTIVITIES,
+    Activity,
+    ActivityItem,
+    Contact,
+)
 from server.households import service as households
 from server.i18n import TOKYO
 from server.scope import build_scope
@@ -121,7 +131,7 @@ async def test_on_the_database_each_level_is_the_sum_of_the_level_below(db, cast
                                month=m)
     await db.commit()
 
-    async def table(user, level):  # noqa: ANN001, ANN202
+    async def table(user, level):
         return await service.table_for(db, scope=await build_scope(db, user), level=level, unit_id=None,
                                        months=[(y, m)], no_council_label="所属なし")
 
@@ -157,7 +167,7 @@ async def test_random_input_at_every_activity_form_never_answers_500(client, db,
 
     @hsettings(max_examples=15, database=None, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
     @given(examples_of_input)
-    def collect(value) -> None:  # noqa: ANN001
+    def collect(value) -> None:
         found.append(value)
 
     collect()

@@ -15,22 +15,29 @@ from server.contacts import service as contacts
 from server.contacts.models import Contact
 from server.errors import Invalid, NotFound
 from server.scope import build_scope
-from tests.activity.builders import activity, day_of_last_month, last_month, log, period, submit, watched
+from tests.activity.builders import (
+    activity,
+    day_of_last_month,
+    last_month,
+    log,
+    period,
+    submit,
+    watched,
+)
 from tests.helpers import post_form, sign_in
 
 
-
-async def count(db, model, *where) -> int:  # noqa: ANN001
+async def count(db, model, *where) -> int:
     n = await db.scalar(select(func.count()).select_from(model).where(*where))
     await db.commit()  # release SQLite's write lock (every transaction is BEGIN IMMEDIATE)
     return n
 
 
-async def audited(db, action: str) -> int:  # noqa: ANN001
+async def audited(db, action: str) -> int:
     return await count(db, AuditEvent, AuditEvent.action == action)
 
 
-async def figures(db, user) -> dict:  # noqa: ANN001
+async def figures(db, user) -> dict:
     y, m = last_month()
     return (await queries.live_figures(db, [user.id], y, m))[user.id]
 

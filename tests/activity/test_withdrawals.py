@@ -7,23 +7,30 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from server.activity import queries, service
 from server.activity import compile as c
+from server.activity import queries, service
 from server.activity.models import Adjustment
 from server.audit.models import AuditEvent
 from server.errors import Invalid, NotFound
 from server.scope import build_scope
-from tests.activity.builders import day_of_last_month, last_month, log, period, submit, watched
+from tests.activity.builders import (
+    day_of_last_month,
+    last_month,
+    log,
+    period,
+    submit,
+    watched,
+)
 from tests.helpers import post_form, sign_in
 
 
-async def count(db, model, *where) -> int:  # noqa: ANN001
+async def count(db, model, *where) -> int:
     n = await db.scalar(select(func.count()).select_from(model).where(*where))
     await db.commit()
     return n
 
 
-async def adjust(db, user, item="visits", delta=2, content=None, reason="電話での相談"):  # noqa: ANN001, ANN201
+async def adjust(db, user, item="visits", delta=2, content=None, reason="電話での相談"):
     y, m = last_month()
     row = await service.add_adjustment(db, actor=user, scope=await build_scope(db, user), year=y, month=m,
                                        item=item, content=content, delta=delta, reason=reason)
@@ -31,7 +38,7 @@ async def adjust(db, user, item="visits", delta=2, content=None, reason="電話�
     return row
 
 
-async def withdraw(db, user, adjustment_id, reason="二重に入力していました"):  # noqa: ANN001, ANN201
+async def withdraw(db, user, adjustment_id, reason="二重に入力していました"):
     try:
         row = await service.withdraw_adjustment(db, actor=user, scope=await build_scope(db, user),
                                                 adjustment_id=adjustment_id, reason=reason)
@@ -42,7 +49,7 @@ async def withdraw(db, user, adjustment_id, reason="二重に入力していま�
         raise
 
 
-async def figures(db, user) -> dict:  # noqa: ANN001
+async def figures(db, user) -> dict:
     y, m = last_month()
     out = (await queries.live_figures(db, [user.id], y, m))[user.id]
     await db.commit()

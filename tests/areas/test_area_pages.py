@@ -13,12 +13,12 @@ from tests.helpers import post_form, sign_in
 
 
 @pytest.fixture
-async def coordinator(cast, client, sessionmaker, settings):  # noqa: ANN001, ANN201
+async def coordinator(cast, client, sessionmaker, settings):
     await sign_in(client, sessionmaker, settings, cast.coordinator)
     return client
 
 
-async def english(client):  # noqa: ANN001, ANN201
+async def english(client):
     await post_form(client, "/language", {"locale": "en", "next": "/home"})
 
 

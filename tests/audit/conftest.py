@@ -1,9 +1,8 @@
 """Two municipalities in one prefecture: enough for per-municipality chains and the 'pref' chain."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import secrets
+from dataclasses import dataclass
 
 import pytest
 
@@ -20,7 +19,7 @@ class Town:
 
 
 @pytest.fixture
-async def town(db) -> Town:  # noqa: ANN001
+async def town(db) -> Town:
     pref = Area(level="prefecture", name="試験県")
     db.add(pref)
     await db.flush()

@@ -2,6 +2,8 @@
 edit, delete from, re-compute or truncate without `verify` noticing."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import delete, select, text, update
 
@@ -11,7 +13,7 @@ from server.audit.actions import ACTIONS
 from server.audit.models import AuditEvent, AuditHead
 
 
-async def write(db, town, n_city: int = 5, n_other: int = 3, n_pref: int = 2) -> None:  # noqa: ANN001
+async def write(db, town, n_city: int = 5, n_other: int = 3, n_pref: int = 2) -> None:
     """A normal trail: rows for two municipalities and the prefecture, interleaved."""
     for i in range(max(n_city, n_other, n_pref)):
         if i < n_city:
@@ -26,13 +28,13 @@ async def write(db, town, n_city: int = 5, n_other: int = 3, n_pref: int = 2) ->
     await db.commit()
 
 
-async def rows(db, chain: str) -> list[AuditEvent]:  # noqa: ANN001
+async def rows(db, chain: str) -> list[AuditEvent]:
     db.expunge_all()
     return list((await db.scalars(select(AuditEvent).where(AuditEvent.chain == chain)
                                   .order_by(AuditEvent.seq))).all())
 
 
-async def problems(db, head_file=None) -> list[str]:  # noqa: ANN001
+async def problems(db, head_file=None) -> list[str]:
     db.expunge_all()
     breaks = await audit.verify(db, head_file)
     await db.rollback()
@@ -51,7 +53,7 @@ async def test_rows_are_chained_per_municipality_and_one_prefecture_chain(db, to
     assert all(r.municipality_id is None for r in pref)
     for chain in (city, other, pref):
         assert chain[0].prev_mac == audit.GENESIS
-        for before, after in zip(chain, chain[1:]):
+        for before, after in itertools.pairwise(chain):
             assert after.prev_mac == before.mac
     assert city[0].ids == [1, 2, 3]  # sorted, no duplicates
     heads = {h.chain: h.seq for h in (await db.scalars(select(AuditHead))).all()}
@@ -94,7 +96,7 @@ def test_registering_a_code_twice_with_another_label_is_refused():
 
 # --- tampering ----------------------------------------------------------------------------------
 
-async def raw(db, sql: str, **params) -> None:  # noqa: ANN001
+async def raw(db, sql: str, **params) -> None:
     await db.execute(text(sql), params)
     await db.commit()
 
@@ -198,7 +200,7 @@ async def test_a_garbled_head_file_line_is_ignored_not_fatal(db, town, tmp_path)
 # --- the command line ---------------------------------------------------------------------------
 
 @pytest.fixture
-def cli_env(monkeypatch, settings):  # noqa: ANN001, ANN201
+def cli_env(monkeypatch, settings):
     monkeypatch.setenv("TSUNAGU_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("TSUNAGU_SECRET_KEY", settings.secret_key)
     monkeypatch.setenv("TSUNAGU_AUDIT_HEAD_FILE", str(settings.audit_head_file))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import secrets
 
 import httpx
-
 from sqlalchemy import select
 
 from server.areas.models import Area
@@ -19,7 +18,7 @@ from tests.auth.softkey import SoftKey
 from tests.helpers import post_json
 
 
-async def make_town(session) -> Area:  # noqa: ANN001
+async def make_town(session) -> Area:
     pref = Area(level="prefecture", name="テスト県")
     session.add(pref)
     await session.flush()
@@ -31,7 +30,7 @@ async def make_town(session) -> Area:  # noqa: ANN001
     return town
 
 
-async def make_person(session, town: Area, *, role: str = "volunteer", name: str = "山田 花子",  # noqa: ANN001
+async def make_person(session, town: Area, *, role: str = "volunteer", name: str = "山田 花子",
                       status: str = "invited") -> User:
     user = User(display_name=name, municipality_id=town.id, webauthn_handle=secrets.token_bytes(32),
                 status=status, locale="ja")
@@ -42,7 +41,7 @@ async def make_person(session, town: Area, *, role: str = "volunteer", name: str
     return user
 
 
-async def invited(sessionmaker, *, role: str = "volunteer", name: str = "山田 花子"):  # noqa: ANN001, ANN201
+async def invited(sessionmaker, *, role: str = "volunteer", name: str = "山田 花子"):
     """(user, raw invitation token) for a freshly invited person, committed."""
     async with sessionmaker() as session:
         town = await make_town(session)
@@ -52,24 +51,24 @@ async def invited(sessionmaker, *, role: str = "volunteer", name: str = "山田 
     return user, token
 
 
-async def register(client, token: str, key: SoftKey, **kwargs):  # noqa: ANN001, ANN201
+async def register(client, token: str, key: SoftKey, **kwargs):
     r = await post_json(client, f"/invite/{token}/options")
     assert r.status_code == 200, r.text
     return await post_json(client, f"/invite/{token}/register",
                            {"credential": key.create(r.json()["publicKey"], **kwargs), "name": "わたしのスマホ"})
 
 
-async def sign_in_with(client, key: SoftKey, **kwargs):  # noqa: ANN001, ANN201
+async def sign_in_with(client, key: SoftKey, **kwargs):
     r = await post_json(client, "/signin/options")
     assert r.status_code == 200, r.text
     return await post_json(client, "/signin/verify", {"credential": key.get(r.json()["publicKey"], **kwargs)})
 
 
-async def actions(db) -> list[str]:  # noqa: ANN001
+async def actions(db) -> list[str]:
     return list((await db.scalars(select(AuditEvent.action).order_by(AuditEvent.id))).all())
 
 
-async def registered(client, sessionmaker, **kwargs):  # noqa: ANN001, ANN201
+async def registered(client, sessionmaker, **kwargs):
     """(user, key): a person who registered a passkey through their invitation, then signed out."""
     user, token = await invited(sessionmaker, **{k: v for k, v in kwargs.items() if k in ("role", "name")})
     key = kwargs.get("key") or SoftKey()
@@ -87,12 +86,12 @@ class Browsers:
     PostgreSQL's pooled connections do not survive.)
     """
 
-    def __init__(self, client) -> None:  # noqa: ANN001
+    def __init__(self, client) -> None:
         self.client = client
         self.jars: dict[str, httpx.Cookies] = {}
         self.current = "first"
 
-    def use(self, name: str):  # noqa: ANN201
+    def use(self, name: str):
         self.jars[self.current] = httpx.Cookies(self.client.cookies)
         self.client.cookies.clear()
         if name in self.jars:

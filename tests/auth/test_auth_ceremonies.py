@@ -1,15 +1,14 @@
 """Real passkey ceremonies against the app, with a software authenticator (no browser)."""
 from __future__ import annotations
 
-from tests.auth.auth_builders import actions, invited, register
-from tests.helpers import post_json
-from tests.auth.softkey import SoftKey
 from sqlalchemy import select
 
-from server.audit.models import AuditEvent
 from server.auth.models import Invitation, Passkey, WebSession
 from server.auth.sessions import hash_token
 from server.users.models import User
+from tests.auth.auth_builders import actions, invited, register
+from tests.auth.softkey import SoftKey
+from tests.helpers import post_json
 
 
 async def test_an_invited_person_registers_a_passkey_and_lands_on_home(client, sessionmaker, db):

@@ -12,12 +12,19 @@ from server.auth import webauthn as wa
 from server.auth.models import Challenge, Invitation, Passkey
 from server.db import utcnow
 from server.users.models import User
-from tests.auth.auth_builders import Browsers, actions, invited, register, registered, sign_in_with
+from tests.auth.auth_builders import (
+    Browsers,
+    actions,
+    invited,
+    register,
+    registered,
+    sign_in_with,
+)
 from tests.auth.softkey import SoftKey, b64, unb64
 from tests.helpers import csrf, post_json
 
 
-def refused_with(r, text: str | None = None) -> None:  # noqa: ANN001
+def refused_with(r, text: str | None = None) -> None:
     assert 400 <= r.status_code < 500, (r.status_code, r.text)
     body = r.json()
     assert body["error"], body

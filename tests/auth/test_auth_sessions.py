@@ -16,7 +16,7 @@ from tests.auth.auth_builders import make_person, make_town, registered, sign_in
 from tests.helpers import post_json, sign_in
 
 
-async def person(sessionmaker, role: str = "coordinator", extra_role: str | None = None) -> User:  # noqa: ANN001
+async def person(sessionmaker, role: str = "coordinator", extra_role: str | None = None) -> User:
     async with sessionmaker() as session:
         town = await make_town(session)
         user = await make_person(session, town, role=role, status="active")
@@ -26,18 +26,18 @@ async def person(sessionmaker, role: str = "coordinator", extra_role: str | None
     return user
 
 
-async def session_row(sessionmaker, token: str) -> WebSession | None:  # noqa: ANN001
+async def session_row(sessionmaker, token: str) -> WebSession | None:
     async with sessionmaker() as session:
         return await session.get(WebSession, hash_token(token))
 
 
-async def shift(sessionmaker, token: str, **values) -> None:  # noqa: ANN001, ANN003
+async def shift(sessionmaker, token: str, **values) -> None:
     async with sessionmaker() as session:
         await session.execute(update(WebSession).where(WebSession.id == hash_token(token)).values(**values))
         await session.commit()
 
 
-async def status_of_home(client, **headers) -> int:  # noqa: ANN001, ANN003
+async def status_of_home(client, **headers) -> int:
     return (await client.get("/home", headers=headers, follow_redirects=False)).status_code
 
 
@@ -103,7 +103,7 @@ async def test_background_requests_do_not_extend_the_idle_time(client, sessionma
 
 async def test_a_deactivated_persons_session_ends_on_the_next_request(client, sessionmaker, settings, db):
     user = await person(sessionmaker, "volunteer")
-    token = await sign_in(client, sessionmaker, settings, user)
+    await sign_in(client, sessionmaker, settings, user)
     assert await status_of_home(client) == 200
     await db.execute(update(User).where(User.id == user.id).values(status="deactivated"))
     await db.commit()

@@ -14,13 +14,13 @@ from tests.auth.softkey import SoftKey, b64
 from tests.helpers import post_form, post_json
 
 
-async def signed_in(client, sessionmaker):  # noqa: ANN001, ANN201
+async def signed_in(client, sessionmaker):
     user, key = await registered(client, sessionmaker)
     assert (await sign_in_with(client, key)).status_code == 200
     return user, key
 
 
-async def make_stale(sessionmaker, client) -> None:  # noqa: ANN001
+async def make_stale(sessionmaker, client) -> None:
     async with sessionmaker() as session:
         await session.execute(update(WebSession).values(verified_at=utcnow() - dt.timedelta(hours=2)))
         await session.commit()

@@ -35,7 +35,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ANN001
+def pytest_collection_modifyitems(config, items):
     for item in items:
         if Path(str(item.fspath)).parent == Path(__file__).parent:
             item.add_marker(pytest.mark.browser)
@@ -103,7 +103,7 @@ def start(server: LiveServer) -> LiveServer:
     # Both readings are taken together, so the server's clock matches ours however long it takes to start.
     from time_machine import escape_hatch
 
-    server.env["TSUNAGU_PINNED_NOW"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    server.env["TSUNAGU_PINNED_NOW"] = dt.datetime.now(dt.UTC).isoformat()
     server.env["TSUNAGU_PINNED_SINCE"] = repr(escape_hatch.time.time() if escape_hatch.is_travelling() else time.time())
     log = open(Path(server.database_url.split("///", 1)[1]).with_suffix(".log"), "wb")  # noqa: SIM115
     server.process = subprocess.Popen(
@@ -135,7 +135,7 @@ def browser_context(tmp_path: Path) -> Iterator[Any]:
             str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
             locale="ja-JP", viewport={"width": 390, "height": 844})
         context.set_default_timeout(15_000)
-        context.clock.install(time=dt.datetime.now(dt.timezone.utc))
+        context.clock.install(time=dt.datetime.now(dt.UTC))
         try:
             yield context
         finally:
@@ -143,7 +143,7 @@ def browser_context(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser_context):  # noqa: ANN001, ANN201
+def page(browser_context):
     page = browser_context.pages[0] if browser_context.pages else browser_context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -152,7 +152,7 @@ def page(browser_context):  # noqa: ANN001, ANN201
     return page
 
 
-def virtual_authenticator(page) -> tuple[Any, str]:  # noqa: ANN001
+def virtual_authenticator(page) -> tuple[Any, str]:
     """A platform authenticator with resident keys and user verification, answering by itself."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
@@ -164,7 +164,7 @@ def virtual_authenticator(page) -> tuple[Any, str]:  # noqa: ANN001
     return cdp, result["authenticatorId"]
 
 
-def without_passkey_autofill(page) -> None:  # noqa: ANN001
+def without_passkey_autofill(page) -> None:
     """Like a browser that offers no passkey autofill: sign-in goes through the big button.
 
     (Chromium's virtual authenticator answers an autofill request by itself, which would sign
@@ -174,7 +174,7 @@ def without_passkey_autofill(page) -> None:  # noqa: ANN001
                          "PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
 
 
-def switch_person(page, server: LiveServer, cookie: str, token: str) -> None:  # noqa: ANN001
+def switch_person(page, server: LiveServer, cookie: str, token: str) -> None:
     """Sign the browser in as someone else by swapping only the session cookie.
 
     The CSRF cookie is kept: the previous page's late requests (its lazy fragments, the worker's
@@ -186,11 +186,11 @@ def switch_person(page, server: LiveServer, cookie: str, token: str) -> None:  #
     page.context.add_cookies([{"name": cookie, "value": token, "url": server.url}])
 
 
-def credentials(cdp, authenticator_id: str) -> list[dict]:  # noqa: ANN001
+def credentials(cdp, authenticator_id: str) -> list[dict]:
     return cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]
 
 
-def axe_check(page) -> None:  # noqa: ANN001
+def axe_check(page) -> None:
     """Runs axe-core in the page (evaluate is not subject to the page's CSP); fails on serious or critical."""
     if not AXE.exists():
         pytest.fail(f"axe-core is missing at {AXE}: run `npm ci`")
@@ -204,7 +204,7 @@ def axe_check(page) -> None:  # noqa: ANN001
     assert not bad, f"axe found serious problems on {page.url}: {bad}"
 
 
-def assert_no_sideways_scroll(page, width: int = 320) -> None:  # noqa: ANN001
+def assert_no_sideways_scroll(page, width: int = 320) -> None:
     """What 200% zoom on a phone gives: nothing may scroll sideways at 320 CSS pixels."""
     page.set_viewport_size({"width": width, "height": 720})
     page.wait_for_timeout(50)
@@ -214,7 +214,7 @@ def assert_no_sideways_scroll(page, width: int = 320) -> None:  # noqa: ANN001
 
 # --- seeding (swap for server/users and server/areas service calls when they land) ---------------
 
-async def seed_invited(session, *, name: str = "鈴木 一郎", role: str = "volunteer") -> dict:  # noqa: ANN001
+async def seed_invited(session, *, name: str = "鈴木 一郎", role: str = "volunteer") -> dict:
     from server.auth.invitations import create_invitation
     from tests.auth.auth_builders import make_person, make_town
 

@@ -3,14 +3,25 @@ council chair sees it as submitted (axe and 320px on both pages)."""
 from __future__ import annotations
 
 from server.config import load
-from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start, switch_person
+from tests.browser.conftest import (
+    assert_no_sideways_scroll,
+    axe_check,
+    start,
+    switch_person,
+)
 
 
-def seed(server) -> dict:  # noqa: ANN001
-    async def go(session):  # noqa: ANN001, ANN202
+def seed(server) -> dict:
+    async def go(session):
         from server.auth.sessions import start_signed_in
         from server.households import crypto
-        from tests.activity.builders import appointed_long_ago, day_of_last_month, log, period, watched
+        from tests.activity.builders import (
+            appointed_long_ago,
+            day_of_last_month,
+            log,
+            period,
+            watched,
+        )
         from tests.personas import build_cast
 
         settings = load(server.env)
@@ -31,7 +42,7 @@ def seed(server) -> dict:  # noqa: ANN001
     return server.run(go)
 
 
-def as_user(page, server, seeded, who: str) -> None:  # noqa: ANN001
+def as_user(page, server, seeded, who: str) -> None:
     switch_person(page, server, seeded["cookie"], seeded["tokens"][who])
 
 

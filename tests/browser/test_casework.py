@@ -7,11 +7,16 @@ import re
 import uuid
 
 from server.config import load
-from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start, switch_person
+from tests.browser.conftest import (
+    assert_no_sideways_scroll,
+    axe_check,
+    start,
+    switch_person,
+)
 
 
-def seed(server) -> dict:  # noqa: ANN001
-    async def go(session):  # noqa: ANN001, ANN202
+def seed(server) -> dict:
+    async def go(session):
         import datetime as dt
 
         from server.auth.sessions import start_signed_in
@@ -47,11 +52,11 @@ def seed(server) -> dict:  # noqa: ANN001
     return server.run(go)
 
 
-def as_user(page, server, seeded, name: str) -> None:  # noqa: ANN001
+def as_user(page, server, seeded, name: str) -> None:
     switch_person(page, server, seeded["cookie"], seeded["tokens"][name])
 
 
-def check(page) -> None:  # noqa: ANN001
+def check(page) -> None:
     axe_check(page)
     assert_no_sideways_scroll(page, 320)
     page.set_viewport_size({"width": 390, "height": 800})

@@ -11,11 +11,16 @@ import uuid
 from sqlalchemy import select
 
 from server.config import load
-from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start, switch_person
+from tests.browser.conftest import (
+    assert_no_sideways_scroll,
+    axe_check,
+    start,
+    switch_person,
+)
 
 
-def seed(server) -> dict:  # noqa: ANN001
-    async def go(session):  # noqa: ANN001, ANN202
+def seed(server) -> dict:
+    async def go(session):
         from server.auth.sessions import start_signed_in
         from server.concerns import service
         from server.households import crypto
@@ -42,14 +47,14 @@ def seed(server) -> dict:  # noqa: ANN001
     return server.run(go)
 
 
-def as_user(page, server, seeded, name: str) -> None:  # noqa: ANN001
+def as_user(page, server, seeded, name: str) -> None:
     switch_person(page, server, seeded["cookie"], seeded["tokens"][name])
 
 
-def concern_rows(server) -> list:  # noqa: ANN001
+def concern_rows(server) -> list:
     from server.concerns.models import Concern
 
-    async def go(session):  # noqa: ANN001, ANN202
+    async def go(session):
         return [(c.id, c.state, c.organisation_id, c.urgency) for c in (await session.scalars(select(Concern))).all()]
 
     return server.run(go)
@@ -134,7 +139,7 @@ def test_an_emergency_shows_on_every_page_of_the_receiving_organisation_within_s
     banner = page.locator("#urgent-alert")
     assert banner.is_hidden()
 
-    async def raise_emergency(session):  # noqa: ANN001, ANN202
+    async def raise_emergency(session):
         from server.concerns import service
         from server.users.models import User
 
@@ -154,7 +159,7 @@ def test_an_emergency_shows_on_every_page_of_the_receiving_organisation_within_s
 
     # The session expires (ended on the server): the open page keeps polling and shows a signal
     # with no personal data.
-    async def expire(session):  # noqa: ANN001, ANN202
+    async def expire(session):
         from server.auth.sessions import end_all_for
 
         await end_all_for(session, seeded["support_centre_id"])

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
 from server.config import load
-from tests.browser.conftest import (assert_no_sideways_scroll, axe_check, start, virtual_authenticator,
-                                    without_passkey_autofill)
+from tests.browser.conftest import (
+    assert_no_sideways_scroll,
+    axe_check,
+    start,
+    virtual_authenticator,
+    without_passkey_autofill,
+)
 
 pytestmark = pytest.mark.browser
 
 
-def seed(server) -> dict:  # noqa: ANN001
-    async def go(session):  # noqa: ANN001, ANN202
+def seed(server) -> dict:
+    async def go(session):
         from sqlalchemy import select
 
         from server.areas.models import Area
@@ -69,7 +75,7 @@ def test_a_coordinator_downloads_an_export_after_the_passkey_step_up(live_server
     page.get_by_role("button", name="この端末でパスキーを作成する").click()
     page.wait_for_url(re.compile(r"/home$"))
 
-    async def stale(session):  # noqa: ANN001, ANN202
+    async def stale(session):
         from sqlalchemy import update
 
         from server.auth.models import WebSession
@@ -83,6 +89,6 @@ def test_a_coordinator_downloads_an_export_after_the_passkey_step_up(live_server
     page.wait_for_url(re.compile(r"/stepup"))
     with page.expect_download() as download:
         page.get_by_role("button", name="パスキーで確認する").click()
-    data = open(download.value.path(), "rb").read()
+    data = Path(download.value.path()).read_bytes()
     assert data.startswith("\ufeff".encode()) and "方法別の見守り件数" in data.decode("utf-8-sig")
     assert page.js_errors == []

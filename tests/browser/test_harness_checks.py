@@ -17,7 +17,7 @@ def test_axe_and_the_320px_check_catch_what_they_are_for(page):
         assert_no_sideways_scroll(page)
 
 
-def test_the_server_and_chromium_run_on_the_test_s_pinned_clock(live_server, page):  # noqa: ANN001
+def test_the_server_and_chromium_run_on_the_test_s_pinned_clock(live_server, page):
     """The test, the server it starts and the browser agree on the pinned instant (tests/clock.py)."""
     import datetime as dt
 
@@ -30,13 +30,13 @@ def test_the_server_and_chromium_run_on_the_test_s_pinned_clock(live_server, pag
     start(live_server)
     page.goto(f"{live_server.url}/signin")  # asks for passkey options: an anonymous session is stored
     page.wait_for_load_state("networkidle")
-    browser_now = dt.datetime.fromtimestamp(page.evaluate("Date.now()") / 1000, dt.timezone.utc)
+    browser_now = dt.datetime.fromtimestamp(page.evaluate("Date.now()") / 1000, dt.UTC)
 
-    async def newest(session):  # noqa: ANN001, ANN202
+    async def newest(session):
         return await session.scalar(select(WebSession.created_at).order_by(WebSession.created_at.desc()).limit(1))
 
     server_then = live_server.run(newest)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert abs(now - pinned_default()) < dt.timedelta(minutes=2)
     assert server_then is not None and abs(now - server_then) < dt.timedelta(seconds=30)
     assert abs(now - browser_now) < dt.timedelta(seconds=30)

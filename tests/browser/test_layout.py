@@ -5,13 +5,19 @@ import re
 
 import pytest
 
-from tests.browser.conftest import (assert_no_sideways_scroll, axe_check, seed_invited, start,
-                                    virtual_authenticator, without_passkey_autofill)
+from tests.browser.conftest import (
+    assert_no_sideways_scroll,
+    axe_check,
+    seed_invited,
+    start,
+    virtual_authenticator,
+    without_passkey_autofill,
+)
 
 pytestmark = pytest.mark.browser
 
 
-def check(page) -> None:  # noqa: ANN001
+def check(page) -> None:
     assert_no_sideways_scroll(page, 320)
     axe_check(page)
 

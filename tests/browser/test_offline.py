@@ -3,7 +3,6 @@ the sealed outbox, replay exactly once (also across a server restart and an expi
 held entries in the review list, and a profile that holds no resident's name after sign-out."""
 from __future__ import annotations
 
-
 from sqlalchemy import func, select
 
 from server.config import load
@@ -13,8 +12,8 @@ NAMES = ("山田 花子", "佐藤 次郎", "鈴木 三郎", "高橋 四郎", "�
 NOTE = "合鍵は植木鉢の下"
 
 
-def seed(server, households: int = 5) -> dict:  # noqa: ANN001
-    async def go(session):  # noqa: ANN001, ANN202
+def seed(server, households: int = 5) -> dict:
+    async def go(session):
         from server.auth.sessions import start_signed_in
         from server.households import crypto
         from tests.watchover.builders import household
@@ -37,13 +36,13 @@ def seed(server, households: int = 5) -> dict:  # noqa: ANN001
     return server.run(go)
 
 
-def counts(server) -> dict:  # noqa: ANN001
+def counts(server) -> dict:
     from server.concerns.models import Concern
     from server.contacts.models import Contact
     from server.offline.models import SyncEntry
 
-    async def go(session):  # noqa: ANN001, ANN202
-        async def n(model, *where):  # noqa: ANN001, ANN202
+    async def go(session):
+        async def n(model, *where):
             return await session.scalar(select(func.count()).select_from(model).where(*where))
         return {"contacts": await n(Contact), "distinct": await session.scalar(
                     select(func.count(func.distinct(Contact.client_id)))),
@@ -53,11 +52,11 @@ def counts(server) -> dict:  # noqa: ANN001
     return server.run(go)
 
 
-def sign_in_cookie(page, server, token: str, name: str) -> None:  # noqa: ANN001
+def sign_in_cookie(page, server, token: str, name: str) -> None:
     page.context.add_cookies([{"name": name, "value": token, "url": server.url}])
 
 
-def ready_for_offline(page, server) -> None:  # noqa: ANN001
+def ready_for_offline(page, server) -> None:
     page.goto(server.url + "/round")
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")  # installed and active
     if not page.evaluate("() => !!navigator.serviceWorker.controller"):
@@ -66,11 +65,11 @@ def ready_for_offline(page, server) -> None:  # noqa: ANN001
     page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
 
 
-def badge_count(page) -> int:  # noqa: ANN001
+def badge_count(page) -> int:
     return int(page.locator("#outbox-badge").get_attribute("data-count"))
 
 
-def outbox_at_rest(page) -> str:  # noqa: ANN001
+def outbox_at_rest(page) -> str:
     return page.evaluate("""() => new Promise((resolve) => {
         const req = indexedDB.open("tsunagu-offline");
         req.onsuccess = () => { const tx = req.result.transaction("outbox");
@@ -136,7 +135,7 @@ def test_the_round_offline_logs_visits_and_a_concern_that_arrive_once_and_sign_o
         if not path.is_file():
             continue
         data = path.read_bytes()
-        control = control or "/round".encode("utf-8") in data  # the search does see what the profile keeps
+        control = control or b"/round" in data  # the search does see what the profile keeps
         for m in markers:
             if m.encode("utf-8") in data or m.encode("utf-16-le") in data:
                 found.append((str(path.relative_to(profile)), m))
@@ -164,7 +163,7 @@ def test_a_server_restart_mid_replay_loses_and_duplicates_nothing(live_server, b
     assert badge_count(page) == 120
     calls = []
 
-    def first_reply_lost_then_server_killed(route):  # noqa: ANN001, ANN202
+    def first_reply_lost_then_server_killed(route):
         calls.append(1)
         if len(calls) == 1:
             route.fetch()  # the server stores the first batch...
@@ -197,7 +196,7 @@ def test_an_expired_session_keeps_the_outbox_and_a_paused_household_lands_in_the
     page.locator(f"#hh-{paused} [data-quick-log]").click()
     page.wait_for_function("() => document.getElementById('outbox-badge').dataset.count === '2'")
 
-    async def meanwhile(session):  # noqa: ANN001, ANN202
+    async def meanwhile(session):
         import datetime as dt
 
         from sqlalchemy import delete
@@ -220,7 +219,7 @@ def test_an_expired_session_keeps_the_outbox_and_a_paused_household_lands_in_the
     page.locator("#outbox-status", has_text="もう一度サインインしてください").wait_for()
     assert badge_count(page) == 2 and counts(live_server)["contacts"] == 0  # kept, not sent
 
-    async def sign_in_again(session):  # noqa: ANN001, ANN202
+    async def sign_in_again(session):
         from server.auth.sessions import start_signed_in
         from server.users.models import User
 
@@ -273,8 +272,8 @@ def test_the_cached_round_opens_only_with_the_passkey_through_prf(live_server, b
 
 
 def test_a_concern_and_an_attendance_tap_made_offline_arrive_exactly_once(live_server, browser_context, page):
-    def setup():  # noqa: ANN202
-        async def go(session):  # noqa: ANN001, ANN202
+    def setup():
+        async def go(session):
             from server.auth.sessions import start_signed_in
             from server.households import crypto
             from server.households.models import Person
@@ -296,12 +295,12 @@ def test_a_concern_and_an_attendance_tap_made_offline_arrive_exactly_once(live_s
                     "cookie": settings.session_cookie}
         return live_server.run(go)
 
-    def arrived():  # noqa: ANN202
+    def arrived():
         from server.concerns.models import Concern
         from server.offline.models import SyncEntry
         from server.salons.models import Attendance
 
-        async def go(session):  # noqa: ANN001, ANN202
+        async def go(session):
             concerns = (await session.scalars(select(Concern))).all()
             taps = (await session.scalars(select(Attendance))).all()
             stored = (await session.scalars(select(SyncEntry.kind).where(SyncEntry.status == "stored"))).all()

@@ -14,7 +14,7 @@ from tests.browser.test_offline import ready_for_offline, seed, sign_in_cookie
 SAVED = "この端末に保存しました（未送信 {n} 件）"
 
 
-def wait_badge(page, n: int, timeout: float = 20) -> None:  # noqa: ANN001
+def wait_badge(page, n: int, timeout: float = 20) -> None:
     """Polled from Python: with a context route active, Playwright's wait_for_function stalled here."""
     deadline = time.monotonic() + timeout
     while page.locator("#outbox-badge").get_attribute("data-count") != str(n):
@@ -22,7 +22,7 @@ def wait_badge(page, n: int, timeout: float = 20) -> None:  # noqa: ANN001
         page.wait_for_timeout(200)
 
 
-def abort_posts(route) -> None:  # noqa: ANN001
+def abort_posts(route) -> None:
     """A connection that says it is up but is not: the POST never reaches the server."""
     if route.request.method == "POST":
         route.abort("internetdisconnected")
@@ -32,8 +32,8 @@ def abort_posts(route) -> None:  # noqa: ANN001
 
 def test_plain_concern_and_sign_up_forms_go_to_the_outbox_when_the_request_fails_online(
         live_server, browser_context, page):
-    def setup():  # noqa: ANN202
-        async def go(session):  # noqa: ANN001, ANN202
+    def setup():
+        async def go(session):
             from server.auth.sessions import start_signed_in
             from server.households import crypto
             from server.households.models import Person
@@ -55,11 +55,11 @@ def test_plain_concern_and_sign_up_forms_go_to_the_outbox_when_the_request_fails
                     "cookie": settings.session_cookie}
         return live_server.run(go)
 
-    def arrived():  # noqa: ANN202
+    def arrived():
         from server.concerns.models import Concern
         from server.salons.models import Signup
 
-        async def go(session):  # noqa: ANN001, ANN202
+        async def go(session):
             return {"concerns": await session.scalar(select(func.count()).select_from(Concern)),
                     "signups": [s.person_id for s in (await session.scalars(select(Signup))).all()]}
         return live_server.run(go)
@@ -102,10 +102,10 @@ def test_plain_concern_and_sign_up_forms_go_to_the_outbox_when_the_request_fails
     assert arrived()["concerns"] == 2
 
 
-def contacts(server) -> int:  # noqa: ANN001
+def contacts(server) -> int:
     from server.contacts.models import Contact
 
-    async def go(session):  # noqa: ANN001, ANN202
+    async def go(session):
         return await session.scalar(select(func.count()).select_from(Contact))
     return server.run(go)
 
@@ -157,8 +157,8 @@ def test_a_deactivated_commissioner_signs_in_once_to_send_what_waited_and_it_is_
 
     from tests.browser.conftest import virtual_authenticator, without_passkey_autofill
 
-    def setup():  # noqa: ANN202
-        async def go(session):  # noqa: ANN001, ANN202
+    def setup():
+        async def go(session):
             from server.auth.invitations import create_invitation
             from server.households import crypto
             from tests.watchover.builders import household
@@ -172,8 +172,8 @@ def test_a_deactivated_commissioner_signs_in_once_to_send_what_waited_and_it_is_
                     "token": await create_invitation(session, actor_id=None, user=town.comm)}
         return live_server.run(go)
 
-    def deactivate():  # noqa: ANN202
-        async def go(session):  # noqa: ANN001, ANN202
+    def deactivate():
+        async def go(session):
             from server.users import service as users
             from server.users.models import User
 
@@ -181,13 +181,13 @@ def test_a_deactivated_commissioner_signs_in_once_to_send_what_waited_and_it_is_
                                         user_id=seeded["comm"])
         return live_server.run(go)
 
-    def ledger():  # noqa: ANN202
+    def ledger():
         from server.audit.models import AuditEvent
         from server.auth.models import WebSession
         from server.contacts.models import Contact
         from server.offline.models import SyncEntry
 
-        async def go(session):  # noqa: ANN001, ANN202
+        async def go(session):
             return {"entries": [(e.status, e.reason) for e in (await session.scalars(select(SyncEntry))).all()],
                     "contacts": await session.scalar(select(func.count()).select_from(Contact)),
                     "sessions": await session.scalar(select(func.count()).select_from(WebSession).where(

@@ -7,13 +7,19 @@ import pytest
 from sqlalchemy import select
 
 from server.auth.models import Passkey
-from tests.browser.conftest import (axe_check, credentials, seed_invited, start, virtual_authenticator,
-                                   without_passkey_autofill)
+from tests.browser.conftest import (
+    axe_check,
+    credentials,
+    seed_invited,
+    start,
+    virtual_authenticator,
+    without_passkey_autofill,
+)
 
 pytestmark = pytest.mark.browser
 
 
-def sign_out(page) -> None:  # noqa: ANN001
+def sign_out(page) -> None:
     page.get_by_role("button", name="サインアウト").first.click()
     page.wait_for_url(re.compile(r"/signin$"))
     assert page.get_by_role("heading", name="つなぐにサインイン").is_visible()
@@ -49,7 +55,7 @@ def test_招待から登録してサインアウトしパスキーでサイン�
     sign_out(page)
     assert page.js_errors == [], page.js_errors  # type: ignore[attr-defined]
 
-    async def check(session):  # noqa: ANN001, ANN202
+    async def check(session):
         return (await session.scalars(select(Passkey).where(Passkey.user_id == seeded["user_id"]))).all()
 
     passkeys = live_server.run(check)

@@ -6,11 +6,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server.config import load
-from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start, switch_person
+from tests.browser.conftest import (
+    assert_no_sideways_scroll,
+    axe_check,
+    start,
+    switch_person,
+)
 
 
-def seed_salon(server) -> dict:  # noqa: ANN001
-    async def go(session):  # noqa: ANN001, ANN202
+def seed_salon(server) -> dict:
+    async def go(session):
         from server.auth.sessions import start_signed_in
         from server.households import crypto
         from server.households.models import Person
@@ -52,7 +57,7 @@ def seed_salon(server) -> dict:  # noqa: ANN001
     return server.run(go)
 
 
-def as_user(page, server, seeded, who: str) -> None:  # noqa: ANN001
+def as_user(page, server, seeded, who: str) -> None:
     switch_person(page, server, seeded["cookie"], seeded[who])
 
 

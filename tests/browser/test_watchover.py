@@ -9,9 +9,9 @@ from server.config import load
 from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start
 
 
-def seed_round(server) -> dict:  # noqa: ANN001
+def seed_round(server) -> dict:
     """The watch-over test town, one household on the commissioner's round, and a live session."""
-    async def go(session):  # noqa: ANN001, ANN202
+    async def go(session):
         from server.auth.sessions import start_signed_in
         from server.households import crypto
         from tests.watchover.builders import household
@@ -28,16 +28,16 @@ def seed_round(server) -> dict:  # noqa: ANN001
     return server.run(go)
 
 
-def contact_count(server) -> int:  # noqa: ANN001
+def contact_count(server) -> int:
     from server.contacts.models import Contact
 
-    async def go(session):  # noqa: ANN001, ANN202
+    async def go(session):
         return await session.scalar(select(func.count()).select_from(Contact).where(Contact.withdrawn_at.is_(None)))
 
     return server.run(go)
 
 
-def signed_in(page, server, seeded) -> None:  # noqa: ANN001
+def signed_in(page, server, seeded) -> None:
     page.context.add_cookies([{"name": seeded["cookie"], "value": seeded["token"], "url": server.url}])
 
 
@@ -96,8 +96,8 @@ def test_a_double_tapped_save_is_stored_once(live_server, page):
     assert contact_count(live_server) == 2  # the double tap once, the resent form once
 
 
-def seed_coordinator(server) -> dict:  # noqa: ANN001
-    async def go(session):  # noqa: ANN001, ANN202
+def seed_coordinator(server) -> dict:
+    async def go(session):
         from server.auth.sessions import start_signed_in
         from server.households import crypto
         from tests.watchover.builders import household, log

@@ -19,7 +19,7 @@ from tests.concerns.conftest import make_household
 
 
 @pytest.fixture(autouse=True)
-def _data_key(settings):  # noqa: ANN001, ANN202
+def _data_key(settings):
     crypto.configure(settings.data_key)
 
 
@@ -33,18 +33,18 @@ class World:
     meeting: object
 
 
-async def scope_of(db, user):  # noqa: ANN001, ANN201
+async def scope_of(db, user):
     return await build_scope(db, user)
 
 
-async def consent(db, cast, person, given=True) -> None:  # noqa: ANN001
+async def consent(db, cast, person, given=True) -> None:
     await households.record_consent(db, actor=cast.coordinator, scope=await scope_of(db, cast.coordinator),
                                     person_id=person.id, purpose="share", given=given,
                                     given_on=dt.date(2026, 4, 1), given_by="self", method="paper")
 
 
 @pytest.fixture
-async def world(db, cast) -> World:  # noqa: ANN001
+async def world(db, cast) -> World:
     coord = cast.coordinator
     cscope = await scope_of(db, coord)
     await concerns.save_route(db, actor=coord, scope=cscope, municipality_id=cast.city.id, area_id=None,
@@ -69,7 +69,7 @@ SECTIONS = {"composition": "父（85）と長男（54）の二人暮らし", "mo
             "wishes": "父は息子の将来を心配している"}
 
 
-async def start_sheet(db, world, kind="intake", sections=None):  # noqa: ANN001, ANN201
+async def start_sheet(db, world, kind="intake", sections=None):
     csw = world.cast.csw
     return await service.start_sheet(db, actor=csw, scope=await scope_of(db, csw), household_id=world.household.id,
                                      kind=kind, sections=sections or SECTIONS, concern_id=world.concern.id)

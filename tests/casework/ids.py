@@ -10,15 +10,16 @@ from server.scope import build_scope
 from server.users.service import add_active_user
 
 
-async def _one_town(db, coordinator, town) -> None:  # noqa: ANN001
+async def _one_town(db, coordinator, town) -> None:
     concern = await db.get(Concern, town.concern)
     pro = await add_active_user(db, actor=None, display_name="ケース 担当", role="professional",
                                 municipality_id=town.municipality, organisation_id=concern.organisation_id)
     scope = await build_scope(db, pro)
     sheet = await service.start_sheet(db, actor=pro, scope=scope, household_id=concern.household_id, kind="intake",
                                       sections={"composition": "test"}, concern_id=concern.id)
-    from server.areas.models import Organisation
     from sqlalchemy import select
+
+    from server.areas.models import Organisation
 
     other_org = (await db.scalars(select(Organisation.id).where(
         Organisation.municipality_id == town.municipality, Organisation.id != concern.organisation_id,
@@ -45,6 +46,6 @@ async def _one_town(db, coordinator, town) -> None:  # noqa: ANN001
     town.sheet, town.share, town.meeting, town.conference, town.action = sheet.id, share.id, meeting.id, conference.id, action
 
 
-async def add_casework_ids(db, cast, this, other) -> None:  # noqa: ANN001
+async def add_casework_ids(db, cast, this, other) -> None:
     await _one_town(db, cast.coordinator, this)
     await _one_town(db, cast.coordinator_other_city, other)

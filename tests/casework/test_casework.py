@@ -17,7 +17,7 @@ from server.i18n import TOKYO
 from tests.casework.conftest import SECTIONS, consent, scope_of, start_sheet
 
 
-async def audits(db, action: str) -> int:  # noqa: ANN001
+async def audits(db, action: str) -> int:
     return await db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action)) or 0
 
 
@@ -61,7 +61,7 @@ async def test_a_sheet_needs_one_section_and_keeps_each_under_the_limit(db, worl
 async def test_sections_are_sealed_at_rest(db, world):
     await start_sheet(db, world)
     blob = await db.scalar(select(CaseSheetVersion.sections_sealed))
-    assert blob and "年金".encode() not in blob and "年金".encode("utf-8") not in bytes(blob)
+    assert blob and "年金".encode() not in blob and "年金".encode() not in bytes(blob)
 
 
 async def test_only_the_owning_organisation_reads_a_sheet(db, world):
@@ -82,7 +82,7 @@ async def test_a_professional_without_the_household_cannot_start_a_sheet(db, wor
 
 # --- the legal basis of a share ---------------------------------------------------------------------------
 
-async def share(db, world, sheet, basis="consent", to=None, **kw):  # noqa: ANN001, ANN003, ANN201
+async def share(db, world, sheet, basis="consent", to=None, **kw):
     csw = world.cast.csw
     return await service.share_sheet(db, actor=csw, scope=await scope_of(db, csw), sheet_id=sheet.id,
                                      to_organisation_id=(to or world.cast.orgs.support_centre_a).id, basis=basis,
@@ -242,7 +242,7 @@ async def test_other_organisations_and_municipalities_never_see_a_share(db, worl
 
 # --- conferences and actions ----------------------------------------------------------------------------
 
-async def conference(db, world, actions, participants=None):  # noqa: ANN001, ANN201
+async def conference(db, world, actions, participants=None):
     c = world.cast
     return await service.record_conference(
         db, actor=c.csw, scope=await scope_of(db, c.csw), kind="case", held_on=dt.date(2026, 11, 20),
@@ -320,7 +320,7 @@ async def test_a_gap_is_tagged_once_and_counted_by_area_category_and_month(db, w
                           line="身元保証人がいない")
     old = await service.tag_gap(db, actor=c.csw, scope=scope, concern_id=world.concern.id, category="transport",
                                 line="通院の足がない")
-    old.created_at = dt.datetime(2026, 5, 10, 3, tzinfo=dt.timezone.utc)
+    old.created_at = dt.datetime(2026, 5, 10, 3, tzinfo=dt.UTC)
     await db.flush()
     month = gap.created_at.astimezone(TOKYO).strftime("%Y-%m")
     rows = await queries.gap_counts(db, area_ids=[c.hood_a1.id, c.hood_b1.id], start=dt.date(2026, 4, 1),

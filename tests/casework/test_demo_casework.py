@@ -40,7 +40,8 @@ async def test_the_demo_csw_runs_an_8050_household_from_intake_to_a_support_meet
     scope = await build_scope(db, csw)
     with pytest.raises(Invalid) as consent:
         await service.share_sheet(db, actor=csw, scope=scope, sheet_id=intake.id, basis="consent",
-                                  to_organisation_id=orgs["みどり市中央地域包括支援センター"].id, sections=["health"], note_ids=[])
+                                  to_organisation_id=orgs["みどり市中央地域包括支援センター"].id, sections=["health"],
+                                  note_ids=[])
     assert consent.value.fields["basis"] == service.CONSENT_MISSING
     with pytest.raises(Invalid) as member:
         await service.share_sheet(db, actor=csw, scope=scope, sheet_id=intake.id, basis="meeting",

@@ -144,7 +144,7 @@ async def test_the_home_screen_lists_open_actions_with_overdue_marked_and_they_c
     assert "遅れている対応" not in home.text and "来週の対応" in home.text
 
 
-async def queries_open(db, user) -> list[int]:  # noqa: ANN001
+async def queries_open(db, user) -> list[int]:
     from server.casework.queries import open_actions
 
     return [a.action.id for a in await open_actions(db, user)]

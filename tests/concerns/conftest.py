@@ -15,7 +15,7 @@ from server.scope import build_scope
 
 
 @pytest.fixture(autouse=True)
-def _data_key(settings):  # noqa: ANN001, ANN202
+def _data_key(settings):
     crypto.configure(settings.data_key)
 
 
@@ -27,7 +27,7 @@ class World:
     household_b: object
 
 
-async def make_household(db, cast, area, types=("elderly_alone",), assign=True):  # noqa: ANN001, ANN201
+async def make_household(db, cast, area, types=("elderly_alone",), assign=True):
     coord = cast.coordinator
     scope = await build_scope(db, coord)
     h = await households.create_household(db, actor=coord, scope=scope, data=households.HouseholdInput(
@@ -43,7 +43,7 @@ async def make_household(db, cast, area, types=("elderly_alone",), assign=True):
 
 
 @pytest.fixture
-async def world(db, cast) -> World:  # noqa: ANN001
+async def world(db, cast) -> World:
     coord = cast.coordinator
     scope = await build_scope(db, coord)
     o = cast.orgs

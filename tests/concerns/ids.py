@@ -9,7 +9,7 @@ from server.concerns import service
 from server.scope import build_scope
 
 
-async def _one_town(db, coordinator, reporter, organisation_id: int, area_id: int, town) -> None:  # noqa: ANN001
+async def _one_town(db, coordinator, reporter, organisation_id: int, area_id: int, town) -> None:
     scope = await build_scope(db, coordinator)
     route = await service.save_route(db, actor=coordinator, scope=scope, municipality_id=town.municipality,
                                      area_id=area_id, target_group="elderly", category=None,
@@ -21,7 +21,7 @@ async def _one_town(db, coordinator, reporter, organisation_id: int, area_id: in
     town.concern, town.route = concern.id, route.id
 
 
-async def add_concern_ids(db, cast, this, other) -> None:  # noqa: ANN001
+async def add_concern_ids(db, cast, this, other) -> None:
     from server.households.models import Household
 
     await _one_town(db, cast.coordinator, cast.coordinator, cast.orgs.support_centre_a.id, cast.district_a.id, this)

@@ -22,7 +22,7 @@ def cid() -> str:
     return uuid.uuid4().hex
 
 
-async def raise_(db, actor, household=None, **kw):  # noqa: ANN001, ANN003, ANN201
+async def raise_(db, actor, household=None, **kw):
     base = {"target_group": "elderly", "category": "health", "urgency": "soon", "seen": "郵便物がたまっている"}
     base.update(kw)
     row, created = await service.raise_concern(db, actor=actor, client_id=kw.pop("client_id", None) or cid(),
@@ -178,8 +178,8 @@ async def test_the_audit_row_carries_ids_never_text(db, world):
 
 # --- response targets -------------------------------------------------------------------------------
 
-def tokyo(*args) -> dt.datetime:  # noqa: ANN002
-    return dt.datetime(*args, tzinfo=TOKYO).astimezone(dt.timezone.utc)
+def tokyo(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=TOKYO).astimezone(dt.UTC)
 
 
 def test_targets_count_working_days_and_skip_holidays():
@@ -210,7 +210,7 @@ def test_the_national_calendar_does_not_run_out():
 async def test_a_target_counts_working_days_from_today(db, world):
     """At every instant of the sweep (the 12/28 year-end, the 成人の日 Monday and the day after),
     a 早め concern raised now is due on the next working day of the national calendar."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     due = await targets.compute_due(db, world.cast.city.id, "soon", now)
     start = now.astimezone(TOKYO).date()
     off = set(targets.national_days_off(start - dt.timedelta(days=7), start + dt.timedelta(days=30)))
@@ -268,7 +268,7 @@ async def test_who_sees_what(db, world):
     await service.add_note(db, actor=c.support_centre, concern_id=row.id, text="ケース記録")
     await service.reply(db, actor=c.support_centre, concern_id=row.id, text="ありがとうございました")
 
-    async def view(user):  # noqa: ANN001, ANN202
+    async def view(user):
         return await queries.detail(db, actor=user, scope=await build_scope(db, user), concern_id=row.id)
 
     pro = await view(c.support_centre)

@@ -129,7 +129,9 @@ async def test_the_inbox_needs_one_query_budget_not_one_per_concern(client, db, 
     async def count_for_inbox() -> int:
         statements = []
         engine = client.app.state.engine.sync_engine
-        listener = lambda *a, **k: statements.append(1)  # noqa: E731
+        def listener(*_args, **_kwargs) -> None:
+            statements.append(1)
+
         event.listen(engine, "before_cursor_execute", listener)
         try:
             assert (await client.get("/concerns")).status_code == 200

@@ -6,14 +6,22 @@ import random
 import uuid
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from server.concerns import service, transitions
 from server.concerns.models import Concern, ConcernEvent
-from server.concerns.transitions import ACTIONS, CLOSING, OPEN, STATES, TABLE, next_state
+from server.concerns.transitions import (
+    ACTIONS,
+    CLOSING,
+    OPEN,
+    STATES,
+    TABLE,
+    next_state,
+)
 from server.errors import Invalid, NotFound
-
 
 
 @given(st.lists(st.sampled_from(ACTIONS), max_size=40))

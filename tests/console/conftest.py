@@ -9,17 +9,17 @@ from server.users.models import User
 
 
 @pytest.fixture(autouse=True)
-def _data_key(settings):  # noqa: ANN001, ANN202
+def _data_key(settings):
     crypto.configure(settings.data_key)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cubes():  # noqa: ANN202
+def _fresh_cubes():
     data.clear_cache()
 
 
 @pytest.fixture
-async def town(db):  # noqa: ANN001, ANN201
+async def town(db):
     """The demo town, seeded through the real seeding steps: (users by persona label, areas by name)."""
     assert await seed_demo(db, if_empty=True)
     await db.commit()

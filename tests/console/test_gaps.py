@@ -18,14 +18,13 @@ from server.users.models import RoleGrant
 from tests.helpers import post_form, sign_in
 
 
-
 def this_fy() -> tuple[int, dt.date, dt.date]:
     today = dt.datetime.now(TOKYO).date()
     fy = today.year if today.month >= 4 else today.year - 1
     return fy, dt.date(fy, 4, 1), dt.date(fy + 1, 4, 1)
 
 
-async def busiest_fy(db, city: Area, areas: dict[str, Area]) -> int:  # noqa: ANN001
+async def busiest_fy(db, city: Area, areas: dict[str, Area]) -> int:
     """This fiscal year or the last, whichever holds more of the demo's gaps (it spreads them over
     the last eight months, so early in April nearly all of them are in the year that just ended)."""
     fy = this_fy()[0]
@@ -33,7 +32,7 @@ async def busiest_fy(db, city: Area, areas: dict[str, Area]) -> int:  # noqa: AN
     return max(counts, key=counts.get)
 
 
-async def raw(db, area: Area, areas: dict[str, Area], fy: int | None = None) -> Counter:  # noqa: ANN001
+async def raw(db, area: Area, areas: dict[str, Area], fy: int | None = None) -> Counter:
     """A fiscal year's gaps under `area` (this one by default), by category, from the raw rows."""
     _fy, start, end = this_fy() if fy is None else (fy, dt.date(fy, 4, 1), dt.date(fy + 1, 4, 1))
     under = [a.id for a in areas.values() if area.id in (a.id, a.parent_id, a.municipality_id, a.prefecture_id)]
@@ -45,20 +44,20 @@ async def raw(db, area: Area, areas: dict[str, Area], fy: int | None = None) -> 
 
 def gaps_total_row(html: str) -> list[str]:
     """The cells of the gaps figure's Total row: one per category, then the total."""
-    block = re.search(r'<div class="figure" id="casework\.gaps">(.*?)</table>', html, re.S)
+    block = re.search(r'<div class="figure" id="casework\.gaps">(.*?)</table>', html, re.DOTALL)
     assert block, "no gaps figure on the page"
-    row = re.findall(r'<tr class="total">(.*?)</tr>', block[1], re.S)[-1]
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    row = re.findall(r'<tr class="total">(.*?)</tr>', block[1], re.DOTALL)[-1]
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
 
 
 def headline_gaps(html: str, name: str) -> str:
     """The last column (needs outside the system) of an area's row in the table of sub-areas."""
-    table = re.search(r'<section id="areas".*?</table>', html, re.S)[0]
-    row = re.search(r'<th scope="row">(?:<a [^>]*>)?' + re.escape(name) + r"(?:</a>)?</th>(.*?)</tr>", table, re.S)
-    return re.findall(r"<td[^>]*>(.*?)</td>", row[1], re.S)[-1].strip()
+    table = re.search(r'<section id="areas".*?</table>', html, re.DOTALL)[0]
+    row = re.search(r'<th scope="row">(?:<a [^>]*>)?' + re.escape(name) + r"(?:</a>)?</th>(.*?)</tr>", table, re.DOTALL)
+    return re.findall(r"<td[^>]*>(.*?)</td>", row[1], re.DOTALL)[-1].strip()
 
 
-async def test_coordinator_sees_exact_gaps_by_category_and_area(client, sessionmaker, settings, town, db):  # noqa: ANN001
+async def test_coordinator_sees_exact_gaps_by_category_and_area(client, sessionmaker, settings, town, db):
     users, areas = town
     city = areas["みどり市"]
     fy = await busiest_fy(db, city, areas)
@@ -82,7 +81,7 @@ async def test_coordinator_sees_exact_gaps_by_category_and_area(client, sessionm
     assert headline_gaps(page.text, city.name) == f"{sum(expected.values()):,}"
 
 
-async def test_prefecture_analyst_sees_small_gap_counts_hidden(client, sessionmaker, settings, town, db):  # noqa: ANN001
+async def test_prefecture_analyst_sees_small_gap_counts_hidden(client, sessionmaker, settings, town, db):
     users, areas = town
     fy = await busiest_fy(db, areas["みどり市"], areas)
     district, small = None, Counter()
@@ -105,7 +104,7 @@ async def test_prefecture_analyst_sees_small_gap_counts_hidden(client, sessionma
     assert "/console/records" not in page.text
 
 
-async def test_a_gap_tagged_through_casework_moves_the_figure(client, sessionmaker, settings, town, db):  # noqa: ANN001
+async def test_a_gap_tagged_through_casework_moves_the_figure(client, sessionmaker, settings, town, db):
     users, areas = town
     city = areas["みどり市"]
     csw = users["CSW"]

@@ -1,12 +1,11 @@
 """The console page, the records behind a count, exports and who may open them (on the demo town)."""
 from __future__ import annotations
 
-import pytest
-
 import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import select, update
 
 from server.areas.models import Area
@@ -15,15 +14,13 @@ from server.auth.models import WebSession
 from tests.helpers import sign_in
 
 
-
-
-async def as_(client, sessionmaker, settings, user):  # noqa: ANN001, ANN201
+async def as_(client, sessionmaker, settings, user):
     client.cookies.clear()
     await sign_in(client, sessionmaker, settings, user)
 
 
 @pytest.mark.calendar
-async def test_coordinator_answers_the_question_in_three_clicks(client, sessionmaker, settings, town):  # noqa: ANN001
+async def test_coordinator_answers_the_question_in_three_clicks(client, sessionmaker, settings, town):
     users, areas = town
     await as_(client, sessionmaker, settings, users["社協コーディネーター"])
     home = await client.get("/home")
@@ -47,7 +44,7 @@ async def test_coordinator_answers_the_question_in_three_clicks(client, sessionm
         assert (await client.get(target)).status_code == 200
 
 
-async def test_coordinator_sees_exact_counts_and_no_suppression(client, sessionmaker, settings, town):  # noqa: ANN001
+async def test_coordinator_sees_exact_counts_and_no_suppression(client, sessionmaker, settings, town):
     users, areas = town
     await as_(client, sessionmaker, settings, users["社協コーディネーター"])
     page = await client.get(f"/console?area={areas['中央地区'].id}&period=FY2026")
@@ -56,7 +53,7 @@ async def test_coordinator_sees_exact_counts_and_no_suppression(client, sessionm
     assert "<svg" in page.text and "<table" in page.text
 
 
-async def test_prefecture_analyst_drills_down_and_sees_small_counts_hidden(client, sessionmaker, settings, town):  # noqa: ANN001
+async def test_prefecture_analyst_drills_down_and_sees_small_counts_hidden(client, sessionmaker, settings, town):
     users, areas = town
     await as_(client, sessionmaker, settings, users["県職員"])
     top = await client.get("/console")
@@ -69,7 +66,7 @@ async def test_prefecture_analyst_drills_down_and_sees_small_counts_hidden(clien
     assert (await client.get(f"/console/records?area={areas['本町'].id}&kind=unseen")).status_code == 404
 
 
-async def test_areas_outside_the_console_root_answer_404(client, sessionmaker, settings, town, db):  # noqa: ANN001
+async def test_areas_outside_the_console_root_answer_404(client, sessionmaker, settings, town, db):
     users, areas = town
     other = Area(level="municipality", name="よその町", parent_id=areas["架空県"].id, prefecture_id=areas["架空県"].id)
     db.add(other)
@@ -85,7 +82,7 @@ async def test_areas_outside_the_console_root_answer_404(client, sessionmaker, s
     assert (await client.get("/console")).status_code in (403, 404)
 
 
-async def test_export_needs_step_up_is_audited_and_has_a_bom(client, sessionmaker, settings, town):  # noqa: ANN001
+async def test_export_needs_step_up_is_audited_and_has_a_bom(client, sessionmaker, settings, town):
     users, areas = town
     token = await sign_in(client, sessionmaker, settings, users["社協コーディネーター"])
     async with sessionmaker() as s:
@@ -108,7 +105,7 @@ async def test_export_needs_step_up_is_audited_and_has_a_bom(client, sessionmake
     assert n == 2
 
 
-async def test_published_export_hides_the_same_cells_as_the_prefecture_view(client, sessionmaker, settings, town):  # noqa: ANN001
+async def test_published_export_hides_the_same_cells_as_the_prefecture_view(client, sessionmaker, settings, town):
     users, areas = town
     await as_(client, sessionmaker, settings, users["県職員"])
     got = await client.get(f"/console/export?area={areas['中央地区'].id}&table=areas&format=csv")
@@ -119,7 +116,7 @@ async def test_published_export_hides_the_same_cells_as_the_prefecture_view(clie
         assert not 1 <= int(n) <= 9
 
 
-async def test_console_opens_on_a_town_without_any_figures(client, sessionmaker, settings, cast):  # noqa: ANN001
+async def test_console_opens_on_a_town_without_any_figures(client, sessionmaker, settings, cast):
     for who in ("coordinator", "municipal_analyst", "prefecture_analyst"):
         await as_(client, sessionmaker, settings, cast.users[who])
         got = await client.get("/console")

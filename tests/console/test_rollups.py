@@ -24,7 +24,13 @@ from server.demo.seed import seed_demo
 from server.errors import DomainError
 from server.households.models import Household
 from server.rollups.areas import ancestor_map
-from server.rollups.hooks import bucket, bucket_upper, concern_keys, month_of, salon_keys
+from server.rollups.hooks import (
+    bucket,
+    bucket_upper,
+    concern_keys,
+    month_of,
+    salon_keys,
+)
 from server.rollups.models import RollupCount
 from server.rollups.rebuild import rebuild
 from server.salons import attendance
@@ -33,13 +39,13 @@ from server.scope import build_scope
 from server.users.models import RoleGrant, User
 
 
-async def stored(db) -> Counter:  # noqa: ANN001
+async def stored(db) -> Counter:
     rows = (await db.execute(select(RollupCount.area_id, RollupCount.month, RollupCount.measure, RollupCount.dim,
                                     RollupCount.n))).all()
     return Counter({(a, m, s, d): n for a, m, s, d, n in rows if n})
 
 
-async def from_raw(db) -> Counter:  # noqa: ANN001
+async def from_raw(db) -> Counter:
     """What the rollups should hold, counted from the raw rows in Python."""
     anc = await ancestor_map(db)
     per_area: dict[int, Counter] = {}
@@ -68,7 +74,7 @@ def test_buckets_are_log_spaced_and_ordered():
     assert [bucket_upper(f"b{i:02d}") for i in range(3)] == [1, 2, 4] and bucket_upper("b11") == float("inf")
 
 
-async def random_writes(db, rng: random.Random, steps: int) -> Counter:  # noqa: ANN001
+async def random_writes(db, rng: random.Random, steps: int) -> Counter:
     """Applies `steps` random writes through the service functions; returns what kinds were applied."""
     done: Counter = Counter()
     # Ids only: a refused write's rollback expires every loaded object.
@@ -85,7 +91,7 @@ async def random_writes(db, rng: random.Random, steps: int) -> Counter:  # noqa:
                 uid = await db.scalar(select(Assignment.user_id).where(Assignment.household_id == hid,
                                                                        Assignment.valid_to.is_(None)))
                 actor = await db.get(User, uid) if uid and rng.random() < 0.7 else coord
-                when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=rng.choice([0, 1, 3, 20]))
+                when = dt.datetime.now(dt.UTC) - dt.timedelta(days=rng.choice([0, 1, 3, 20]))
                 data = contacts.ContactInput(
                     household_id=hid, client_id=uuid.uuid4().hex, method=rng.choice(["visit", "phone", "greeting", "exterior"]),
                     outcome="notify" if kind == "flag" else rng.choice(["no_change", "watch"]), occurred_at=when,
@@ -103,7 +109,8 @@ async def random_writes(db, rng: random.Random, steps: int) -> Counter:  # noqa:
                         household_id=0, client_id="", method=rng.choice(["visit", "phone"]), outcome="watch"))
                     mine.append((uid, new.id))
             elif kind == "move":
-                c = rng.choice((await db.scalars(select(Concern).where(Concern.state.in_(("new", "acknowledged", "in_progress"))))).all())
+                open_states = ("new", "acknowledged", "in_progress")
+                c = rng.choice((await db.scalars(select(Concern).where(Concern.state.in_(open_states)))).all())
                 pro = (await db.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
                                         .where(RoleGrant.organisation_id == c.organisation_id,
                                                RoleGrant.valid_to.is_(None)))).first()
@@ -119,7 +126,7 @@ async def random_writes(db, rng: random.Random, steps: int) -> Counter:  # noqa:
                                                 category=rng.choice(["health", "isolation", "money"]),
                                                 urgency=rng.choice(["soon", "normal"]), seen="見かけました")
             elif kind == "attend":
-                today = dt.datetime.now(dt.timezone.utc)
+                today = dt.datetime.now(dt.UTC)
                 sess = rng.choice((await db.scalars(select(SalonSession).where(
                     SalonSession.starts_at <= today, SalonSession.status == "scheduled"))).all())
                 person = await db.scalar(select(RosterMember.person_id).join(
@@ -149,7 +156,7 @@ async def random_writes(db, rng: random.Random, steps: int) -> Counter:  # noqa:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-async def test_random_writes_keep_rollups_equal_to_raw_counts(db, seed):  # noqa: ANN001
+async def test_random_writes_keep_rollups_equal_to_raw_counts(db, seed):
     assert await seed_demo(db, if_empty=True)
     await db.commit()
     expected = await from_raw(db)
@@ -166,7 +173,7 @@ async def test_random_writes_keep_rollups_equal_to_raw_counts(db, seed):  # noqa
     assert await stored(db) == after
 
 
-async def test_every_level_of_the_hierarchy_holds_the_sum_of_its_children(db):  # noqa: ANN001
+async def test_every_level_of_the_hierarchy_holds_the_sum_of_its_children(db):
     assert await seed_demo(db, if_empty=True)
     await db.commit()
     from server.areas.models import Area

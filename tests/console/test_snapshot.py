@@ -1,10 +1,9 @@
 """The daily snapshot: coverage and overdue per area at every level, idempotent per day."""
 from __future__ import annotations
 
-import pytest
-
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from server.areas.models import Area
@@ -16,18 +15,17 @@ from server.rollups.models import RollupSnapshot
 from server.rollups.snapshot import take_snapshot
 
 
-
-async def figures(db, day) -> dict:  # noqa: ANN001
+async def figures(db, day) -> dict:
     rows = (await db.execute(select(RollupSnapshot.area_id, RollupSnapshot.measure, RollupSnapshot.dim,
                                     RollupSnapshot.n).where(RollupSnapshot.day == day))).all()
     return {(a, m, d): n for a, m, d, n in rows}
 
 
 @pytest.mark.calendar
-async def test_snapshot_counts_coverage_and_overdue_from_the_households(db):  # noqa: ANN001
+async def test_snapshot_counts_coverage_and_overdue_from_the_households(db):
     assert await seed_demo(db, if_empty=True)
     await db.commit()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     await take_snapshot(db, now=now)
     await db.commit()
     day = now.astimezone(dt.timezone(dt.timedelta(hours=9))).date()
@@ -36,7 +34,7 @@ async def test_snapshot_counts_coverage_and_overdue_from_the_households(db):  # 
     on_round = (await db.scalars(select(Household).where(Household.status == "active",
                                                          Household.watch_ok.is_(True)))).all()
 
-    def since(h):  # noqa: ANN001, ANN202
+    def since(h):
         return (now - (h.last_contact_at or h.created_at)).total_seconds() / 86400
 
     assert got[(city.id, "watch.households", "all")] == len(on_round) > 0
@@ -57,7 +55,7 @@ async def test_snapshot_counts_coverage_and_overdue_from_the_households(db):  # 
         assert active  # the demo's commissioners have logged visits in the last few days
 
 
-async def test_taking_the_same_day_twice_replaces_it(db):  # noqa: ANN001
+async def test_taking_the_same_day_twice_replaces_it(db):
     assert await seed_demo(db, if_empty=True)
     await db.commit()
     first = await run_jobs(db)
@@ -68,7 +66,7 @@ async def test_taking_the_same_day_twice_replaces_it(db):  # noqa: ANN001
     assert await db.scalar(select(func.count()).select_from(RollupSnapshot)) == first["snapshot_rows"]
 
 
-async def test_the_scheduled_run_also_warms_the_published_cubes(db):  # noqa: ANN001
+async def test_the_scheduled_run_also_warms_the_published_cubes(db):
     from server.console import data
     from server.console.figures import MEASURES
 

@@ -6,11 +6,19 @@ import random
 
 import pytest
 
-from server.console.suppress import ALL, SMALL, TOTAL, Cube, groups_for, recoverable, suppress
 from server.console import suppress as s
+from server.console.suppress import (
+    ALL,
+    SMALL,
+    TOTAL,
+    Cube,
+    groups_for,
+    recoverable,
+    suppress,
+)
 
 
-def random_cube(rng: random.Random, dims: list[str], months: list[int]):  # noqa: ANN201
+def random_cube(rng: random.Random, dims: list[str], months: list[int]):
     parent_of = {"P": None}
     leaves = []
     for i in range(rng.randint(2, 4)):

@@ -19,7 +19,7 @@ LABELS = ["民生委員", "民児協会長", "主任児童委員", "福祉員（
           "社協コーディネーター", "市職員", "県職員"]
 
 
-async def seeded(sessionmaker) -> list[dict]:  # noqa: ANN001
+async def seeded(sessionmaker) -> list[dict]:
     async with sessionmaker() as s:
         assert await seed_demo(s, if_empty=True) is True
         await s.commit()

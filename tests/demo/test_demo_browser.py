@@ -6,12 +6,18 @@ import re
 import pytest
 
 from tests.browser.conftest import (  # noqa: F401 - fixtures used by name
-    assert_no_sideways_scroll, axe_check, browser_context, live_server, page, start)
+    assert_no_sideways_scroll,
+    axe_check,
+    browser_context,
+    live_server,
+    page,
+    start,
+)
 
 pytestmark = pytest.mark.browser
 
 
-def check(page) -> None:  # noqa: ANN001, F811
+def check(page) -> None:  # noqa: F811
     assert_no_sideways_scroll(page, 320)
     axe_check(page)
 

@@ -11,7 +11,7 @@ from server import clock
 from server.config import ConfigError, load
 from tests.clock import SWEEP, pinned_default
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_a_test_runs_at_the_pinned_instant_not_today():
@@ -30,7 +30,7 @@ def test_a_test_marked_real_clock_reads_the_machine_s_clock():
     assert abs(dt.datetime.now(UTC).timestamp() - time.time()) < 5
 
 
-def test_the_clock_fixture_moves_the_app_s_clock_too(clock):  # noqa: ANN001
+def test_the_clock_fixture_moves_the_app_s_clock_too(clock):
     clock.move_to(dt.datetime(2028, 2, 29, 14, 59, 30, tzinfo=UTC))
     from server import clock as app_clock
 
@@ -77,7 +77,7 @@ def test_a_pinned_instant_is_only_accepted_for_a_loopback_http_origin():
     assert e.value.variable == "TSUNAGU_PINNED_SINCE"
 
 
-def test_the_app_started_with_a_pin_reads_it(settings):  # noqa: ANN001
+def test_the_app_started_with_a_pin_reads_it(settings):
     from dataclasses import replace
 
     from server.app import create_app

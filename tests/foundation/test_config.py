@@ -106,7 +106,7 @@ def test_demo_mode_accepts_the_usual_spellings_of_no(value):
 
 # --- binding ------------------------------------------------------------------------------
 
-def production(**overrides: str):  # noqa: ANN201
+def production(**overrides: str):
     overrides.setdefault("TSUNAGU_DATA_KEY", "A" * 43 + "=")  # base64 of 32 bytes
     return load(env(TSUNAGU_SECRET_KEY=SECRET, TSUNAGU_ORIGIN="https://tsunagu.example.jp", **overrides))
 

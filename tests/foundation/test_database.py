@@ -6,12 +6,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from server.db import is_sqlite, make_engine
+from server.db import make_engine
 from server.migrate import upgrade
 from server.models import metadata
 
 
-def _differences(connection) -> list:  # noqa: ANN001
+def _differences(connection) -> list:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return compare_metadata(context, metadata)
 
@@ -117,7 +117,7 @@ async def test_datetimes_come_back_aware_in_utc(db):
     await db.commit()
     db.expunge_all()
     again = await db.get(Area, area.id)
-    assert again.created_at == dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.timezone.utc)
+    assert again.created_at == dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.UTC)
     assert again.created_at.tzinfo is not None
 
 

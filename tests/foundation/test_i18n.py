@@ -25,12 +25,12 @@ TEMPLATES = WEB / "templates"
 PO_FILES = sorted((WEB / "locale").glob("*/LC_MESSAGES/*.po"))
 
 
-def messages(po: Path):  # noqa: ANN201
+def messages(po: Path):
     with po.open("rb") as fh:
         return [m for m in read_po(fh, locale=po.parts[-3]) if m.id]
 
 
-def as_list(value) -> list[str]:  # noqa: ANN001
+def as_list(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
@@ -121,11 +121,11 @@ def all_templates() -> list[str]:
 class Lenient(ChainableUndefined):
     """Templates are rendered here with an empty context: anything missing is empty, even when called."""
 
-    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+    def __call__(self, *args, **kwargs):
         return self
 
 
-def environment():  # noqa: ANN201
+def environment():
     """The app's Jinja environment with stand-ins for what Litestar adds at request time."""
     from server.rendering import make_environment
 
@@ -251,7 +251,7 @@ def test_wareki_follows_the_current_locale():
 
 
 def test_times_are_stored_in_utc_and_shown_in_tokyo():
-    late = dt.datetime(2026, 11, 26, 15, 30, tzinfo=dt.timezone.utc)  # 00:30 the next day in Tokyo
+    late = dt.datetime(2026, 11, 26, 15, 30, tzinfo=dt.UTC)  # 00:30 the next day in Tokyo
     assert format_datetime(late, "ja") == "2026年11月27日 0:30"
     assert format_datetime(late, "en") == "27 Nov 2026 00:30"
     assert format_date(late, "ja") == "2026年11月27日"
@@ -262,6 +262,6 @@ def test_times_are_stored_in_utc_and_shown_in_tokyo():
 
 def test_the_date_filters_are_available_in_templates():
     env = environment()
-    late = dt.datetime(2026, 11, 26, 15, 30, tzinfo=dt.timezone.utc)
+    late = dt.datetime(2026, 11, 26, 15, 30, tzinfo=dt.UTC)
     html = env.from_string("{{ t|datetime }} / {{ t|date }} / {{ wareki(d) }}").render(t=late, d=late.date())
     assert html == "2026年11月27日 0:30 / 2026年11月27日 / 令和8年"

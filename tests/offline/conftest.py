@@ -8,10 +8,10 @@ from tests.watchover.conftest import make_town
 
 
 @pytest.fixture(autouse=True)
-def _data_key(settings):  # noqa: ANN001, ANN202
+def _data_key(settings):
     crypto.configure(settings.data_key)
 
 
 @pytest.fixture
-async def town(db):  # noqa: ANN001, ANN201
+async def town(db):
     return await make_town(db)

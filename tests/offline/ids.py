@@ -7,7 +7,7 @@ from server.offline.models import SyncEntry
 from server.users.models import User
 
 
-async def add_offline_ids(db, cast, this, other) -> None:  # noqa: ANN001
+async def add_offline_ids(db, cast, this, other) -> None:
     for town in (this, other):
         author = await db.get(User, town.user)
         row = SyncEntry(author_id=author.id, client_id=uuid.uuid4().hex, kind="contact", status="held",

@@ -10,7 +10,7 @@ from tests.helpers import csrf
 
 
 class Phone:
-    def __init__(self, client) -> None:  # noqa: ANN001
+    def __init__(self, client) -> None:
         self.client = client
         self.key: dict | None = None
         self.outbox: list[dict] = []
@@ -27,15 +27,15 @@ class Phone:
         sealed = seal_for_tests(json.dumps(jwk or self.key["jwk"]), kid or self.key["kid"], data,
                                 client_id=client_id, kind=kind)
         return {"client_id": client_id, "kind": kind, "household_id": household_id,
-                "client_at": dt.datetime.now(dt.timezone.utc).isoformat(), "sealed": sealed}
+                "client_at": dt.datetime.now(dt.UTC).isoformat(), "sealed": sealed}
 
-    def contact(self, household_id: int, **data) -> dict:  # noqa: ANN003
+    def contact(self, household_id: int, **data) -> dict:
         entry = self.entry("contact", household_id, {"household_id": household_id, "method": "visit",
                                                      "outcome": "no_change", **data})
         self.outbox.append(entry)
         return entry
 
-    async def send(self, entries: list[dict]):  # noqa: ANN201
+    async def send(self, entries: list[dict]):
         token = await csrf(self.client)
         return await self.client.post("/sync", json={"entries": entries}, headers={
             "x-csrftoken": token, "accept": "application/json", "x-tsunagu-background": "1"})

@@ -21,20 +21,20 @@ from tests.salons.builders import future_session, make_salon, on_roster, past_se
 from tests.watchover.builders import household
 
 
-async def count(db, model, *where) -> int:  # noqa: ANN001
+async def count(db, model, *where) -> int:
     await db.rollback()
     n = await db.scalar(select(func.count()).select_from(model).where(*where))
     await db.commit()
     return n
 
 
-def concern(phone: Phone, household_id: int | None, **data) -> dict:  # noqa: ANN003
+def concern(phone: Phone, household_id: int | None, **data) -> dict:
     return phone.entry("concern", household_id, {"household_id": household_id, "target_group": "elderly",
                                                  "category": "health", "urgency": "soon",
                                                  "seen": "足を引きずっていた", **data})
 
 
-async def regular(db, town, salon):  # noqa: ANN001, ANN201
+async def regular(db, town, salon):
     h = await household(db, town)
     person = (await db.scalars(select(Person).where(Person.household_id == h.id))).first()
     await on_roster(db, town, salon, person.id)

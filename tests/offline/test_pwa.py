@@ -14,7 +14,7 @@ from tests.helpers import post_form, sign_in
 from tests.watchover.builders import household, log
 
 
-def png_size(path) -> tuple[int, int]:  # noqa: ANN001
+def png_size(path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", data[16:24])

@@ -22,14 +22,14 @@ from tests.offline.phone import Phone
 from tests.watchover.builders import household
 
 
-async def count(db, model, *where) -> int:  # noqa: ANN001
+async def count(db, model, *where) -> int:
     await db.rollback()
     n = await db.scalar(select(func.count()).select_from(model).where(*where))
     await db.commit()
     return n
 
 
-async def passkey_for(db, user) -> tuple[SoftKey, Passkey]:  # noqa: ANN001
+async def passkey_for(db, user) -> tuple[SoftKey, Passkey]:
     key = SoftKey()
     key.user_handle = user.webauthn_handle
     row = Passkey(user_id=user.id, credential_id=key.credential_id, public_key=key.cose_key(), sign_count=0,
@@ -39,7 +39,7 @@ async def passkey_for(db, user) -> tuple[SoftKey, Passkey]:  # noqa: ANN001
     return key, row
 
 
-async def waiting_then_deactivated(client, db, sessionmaker, settings, town):  # noqa: ANN001, ANN201
+async def waiting_then_deactivated(client, db, sessionmaker, settings, town):
     """The commissioner queued a visit and a concern; then the coordinator deactivated them."""
     h = await household(db, town)
     key, row = await passkey_for(db, town.comm)
@@ -99,7 +99,7 @@ async def test_the_replay_only_session_ends_at_its_short_absolute_limit(client, 
     assert (await sign_in_with(client, key)).status_code == 200
     await phone.fetch_key()
     await db.execute(update(WebSession).where(WebSession.user_id == town.comm.id).values(
-        absolute_expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+        absolute_expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
     await db.commit()
     r = await phone.send(waiting)
     assert r.status_code == 401
@@ -112,7 +112,7 @@ async def test_a_passkey_revoked_as_lost_cannot_replay_at_all(client, db, sessio
     _h, key, row, _phone, _waiting = await waiting_then_deactivated(client, db, sessionmaker, settings, town)
     # Before the deactivation took effect the person had reported the phone lost (from another device).
     await db.execute(update(Passkey).where(Passkey.id == row.id).values(
-        revoked_at=dt.datetime.now(dt.timezone.utc), revoked_reason="removed"))
+        revoked_at=dt.datetime.now(dt.UTC), revoked_reason="removed"))
     await db.commit()
     r = await sign_in_with(client, key)
     assert r.status_code == 400 and "removed" in r.json()["error"]

@@ -18,7 +18,7 @@ from tests.offline.phone import Phone
 from tests.watchover.builders import household
 
 
-async def count(db, model, *where) -> int:  # noqa: ANN001
+async def count(db, model, *where) -> int:
     await db.rollback()
     n = await db.scalar(select(func.count()).select_from(model).where(*where))
     await db.commit()
@@ -162,7 +162,7 @@ async def test_keys_rotate_retired_keys_decrypt_for_a_while_then_entries_are_hel
     # After the retention period the old key is refused: the entry waits, unreadable, never dropped.
     await db.rollback()
     retired = (await db.scalars(select(SyncKey).where(SyncKey.kid == old["kid"]))).one()
-    retired.expires_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    retired.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     await db.commit()
     await db.rollback()
     r = await phone.send([late])
@@ -247,7 +247,7 @@ async def test_entries_from_a_person_whose_term_ended_are_taken_and_held_for_the
     await phone.fetch_key()
     waiting = [phone.contact(h.id), phone.contact(h.id)]
     for grant in (await db.scalars(select(RoleGrant).where(RoleGrant.user_id == town.comm.id))).all():
-        grant.valid_to = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)  # 30 November came
+        grant.valid_to = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)  # 30 November came
     await db.commit()
     assert (await client.get("/round")).status_code == 404  # nothing but /sync is reachable
     r = await phone.send(waiting)

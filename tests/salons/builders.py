@@ -16,8 +16,8 @@ def today() -> dt.date:
     return service.today_tokyo()
 
 
-async def make_salon(db, town, *, organiser: str | None = "vol_same", capacity: int = 20, threshold: int = 2,  # noqa: ANN001
-                     audience: str = "elderly", area=None):  # noqa: ANN001, ANN201
+async def make_salon(db, town, *, organiser: str | None = "vol_same", capacity: int = 20, threshold: int = 2,
+                     audience: str = "elderly", area=None):
     coord = town.coord
     scope = await build_scope(db, coord)
     place = await service.create_place(db, actor=coord, scope=scope, data=service.PlaceInput(
@@ -31,7 +31,7 @@ async def make_salon(db, town, *, organiser: str | None = "vol_same", capacity: 
     return salon
 
 
-async def past_session(db, town, salon, days_ago: int):  # noqa: ANN001, ANN201
+async def past_session(db, town, salon, days_ago: int):
     """A one-off session `days_ago` days back (attendance can be taken for it)."""
     scope = await build_scope(db, town.coord)
     row = await service.create_session(db, actor=town.coord, scope=scope, salon_id=salon.id,
@@ -40,7 +40,7 @@ async def past_session(db, town, salon, days_ago: int):  # noqa: ANN001, ANN201
     return row
 
 
-async def future_session(db, town, salon, days_ahead: int = 7, capacity: int | None = None):  # noqa: ANN001, ANN201
+async def future_session(db, town, salon, days_ahead: int = 7, capacity: int | None = None):
     scope = await build_scope(db, town.coord)
     row = await service.create_session(db, actor=town.coord, scope=scope, salon_id=salon.id,
                                        day=today() + dt.timedelta(days=days_ahead))
@@ -50,7 +50,7 @@ async def future_session(db, town, salon, days_ahead: int = 7, capacity: int | N
     return row
 
 
-async def on_roster(db, town, salon, person_id: int, who: str = "coord"):  # noqa: ANN001, ANN201
+async def on_roster(db, town, salon, person_id: int, who: str = "coord"):
     actor = town.users[who]
     row = await service.add_to_roster(db, actor=actor, scope=await build_scope(db, actor), salon_id=salon.id,
                                       person_id=person_id)
@@ -58,7 +58,7 @@ async def on_roster(db, town, salon, person_id: int, who: str = "coord"):  # noq
     return row
 
 
-async def mark(db, town, sess, person_id: int, status: str, who: str = "vol_same", noticed: str | None = None):  # noqa: ANN001, ANN201
+async def mark(db, town, sess, person_id: int, status: str, who: str = "vol_same", noticed: str | None = None):
     actor = town.users[who]
     row = await attendance.record_attendance(db, actor=actor, scope=await build_scope(db, actor), session_id=sess.id,
                                              person_id=person_id, status=status, noticed=noticed, client_id=cid())
@@ -66,7 +66,7 @@ async def mark(db, town, sess, person_id: int, status: str, who: str = "vol_same
     return row
 
 
-async def sign(db, town, sess, person_id: int, who: str = "coord", client_id: str | None = None):  # noqa: ANN001, ANN201
+async def sign(db, town, sess, person_id: int, who: str = "coord", client_id: str | None = None):
     actor = town.users[who]
     row = await signups.sign_up(db, actor=actor, scope=await build_scope(db, actor), session_id=sess.id,
                                 person_id=person_id, client_id=client_id or cid())

@@ -13,7 +13,7 @@ from server.scope import build_scope
 from server.users.models import User
 
 
-async def _one_town(db, coordinator: User, organiser: User, area_id: int, town) -> None:  # noqa: ANN001
+async def _one_town(db, coordinator: User, organiser: User, area_id: int, town) -> None:
     scope = await build_scope(db, coordinator)
     place = await service.create_place(db, actor=coordinator, scope=scope, data=service.PlaceInput(
         area_id=area_id, name="試験集会所"))
@@ -40,7 +40,7 @@ async def _one_town(db, coordinator: User, organiser: User, area_id: int, town) 
     town.followup, town.organiser, town.attendance, town.join_token = fu.id, organiser_row.id, att.id, coming.join_token
 
 
-async def add_salon_ids(db, cast, this, other) -> None:  # noqa: ANN001
+async def add_salon_ids(db, cast, this, other) -> None:
     from server.households.models import Household
 
     for coordinator, organiser, town in ((cast.coordinator, cast.volunteer, this),

@@ -15,12 +15,18 @@ from server.households.models import Person, WatchSettings
 from server.salons import attendance, followup, service
 from server.salons.models import Followup
 from server.scope import build_scope
-from tests.salons.builders import cid, future_session, make_salon, mark, on_roster, past_session
+from tests.salons.builders import (
+    cid,
+    future_session,
+    make_salon,
+    mark,
+    on_roster,
+    past_session,
+)
 from tests.watchover.builders import household
 
 
-
-async def regular(db, town, salon, **kw):  # noqa: ANN001, ANN201
+async def regular(db, town, salon, **kw):
     """A resident on the salon's roster, watched over by comm and vol."""
     h = await household(db, town, **kw)
     person = (await db.scalars(select(Person).where(Person.household_id == h.id))).first()
@@ -28,7 +34,7 @@ async def regular(db, town, salon, **kw):  # noqa: ANN001, ANN201
     return h, person
 
 
-async def signs_on_round(db, user) -> dict[int, list]:  # noqa: ANN001
+async def signs_on_round(db, user) -> dict[int, list]:
     entries, _ = await round_page(db, await build_scope(db, user))
     await db.commit()
     return {e.household.id: e for e in entries}
@@ -129,7 +135,8 @@ async def test_the_follow_up_is_out_of_reach_of_someone_unrelated(db, town):
 
 async def test_no_sign_on_the_round_without_watch_over_consent(db, town):
     salon = await make_salon(db, town)
-    h, person = await regular(db, town, salon, people=(("山田 花子", "ヤマダ ハナコ", 1940), ("山田 太郎", "ヤマダ タロウ", 1938)))
+    h, person = await regular(db, town, salon,
+                              people=(("山田 花子", "ヤマダ ハナコ", 1940), ("山田 太郎", "ヤマダ タロウ", 1938)))
     from server.households import service as households
 
     await households.record_consent(db, actor=town.coord, scope=await build_scope(db, town.coord), person_id=person.id,

@@ -11,17 +11,17 @@ from tests.watchover.builders import household
 
 
 class Counter:
-    def __init__(self, engine) -> None:  # noqa: ANN001
+    def __init__(self, engine) -> None:
         self.n = 0
         event.listen(engine.sync_engine, "before_cursor_execute", self.count)
 
-    def count(self, *args) -> None:  # noqa: ANN002
+    def count(self, *args) -> None:
         statement = args[2]
         if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
             self.n += 1
 
 
-async def measure(client, app, fn) -> int:  # noqa: ANN001
+async def measure(client, app, fn) -> int:
     counter = Counter(app.state.engine)
     try:
         await fn()
@@ -46,8 +46,8 @@ async def test_the_session_page_and_a_tap_stay_within_budget(client, app, db, to
         person_id = (await db.scalars(select(Person.id).where(Person.household_id.is_not(None)))).first()
         await db.commit()
         await sign_in(client, sessionmaker, settings, town.vol_same)
-        page = await measure(client, app, lambda: client.get(f"/salons/sessions/{sess.id}"))
-        tap = await measure(client, app, lambda: post_form(
+        page = await measure(client, app, lambda sess=sess: client.get(f"/salons/sessions/{sess.id}"))
+        tap = await measure(client, app, lambda sess=sess, person_id=person_id: post_form(
             client, f"/salons/sessions/{sess.id}/attendance",
             {"person_id": person_id, "status": "present", "client_id": cid()}))
         counts[size] = (page, tap)

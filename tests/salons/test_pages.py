@@ -16,11 +16,19 @@ from server.salons import service
 from server.salons.models import Attendance, SalonSession, Signup
 from server.scope import build_scope
 from tests.helpers import post_form, sign_in
-from tests.salons.builders import cid, future_session, make_salon, mark, on_roster, past_session, sign
+from tests.salons.builders import (
+    cid,
+    future_session,
+    make_salon,
+    mark,
+    on_roster,
+    past_session,
+    sign,
+)
 from tests.watchover.builders import household
 
 
-async def regular(db, town, salon, **kw):  # noqa: ANN001, ANN201
+async def regular(db, town, salon, **kw):
     h = await household(db, town, **kw)
     person = (await db.scalars(select(Person).where(Person.household_id == h.id))).first()
     await on_roster(db, town, salon, person.id)
@@ -161,7 +169,7 @@ async def test_the_yearly_report_downloads_as_csv_and_xlsx(client, db, town, ses
     values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     heads = [row for row in values if row[0] == "Date"]
     assert heads and [row[4] for row in values if row[0] and str(row[0])[:2] == "20" and row[4] is not None][-2:] == [2, 1]
-    assert ["Sessions held", 2] == [v for v in values if v[0] == "Sessions held"][0][:2]
+    assert [v for v in values if v[0] == "Sessions held"][0][:2] == ["Sessions held", 2]
     page = await client.get(f"/salons/{salon.id}/report?year={year}")
     assert page.status_code == 200
 

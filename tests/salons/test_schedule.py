@@ -1,7 +1,13 @@
 """The pure recurrence: 毎月第2火曜, the last weekday, weekly, chosen dates, fiscal years."""
 import datetime as dt
 
-from server.salons.schedule import fiscal_year_bounds, fiscal_year_of, nth_weekday, occurrences, parse_time
+from server.salons.schedule import (
+    fiscal_year_bounds,
+    fiscal_year_of,
+    nth_weekday,
+    occurrences,
+    parse_time,
+)
 
 D = dt.date
 

@@ -15,7 +15,7 @@ from tests.salons.builders import cid, future_session, make_salon, sign
 from tests.watchover.builders import household
 
 
-async def residents(db, town, n: int) -> list[int]:  # noqa: ANN001
+async def residents(db, town, n: int) -> list[int]:
     from server.households.models import Person
 
     for i in range(n):

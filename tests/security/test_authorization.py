@@ -54,7 +54,7 @@ class Endpoint:
         return f"{self.method} {self.path}"
 
 
-def endpoints(app) -> list[Endpoint]:  # noqa: ANN001
+def endpoints(app) -> list[Endpoint]:
     found = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
@@ -67,7 +67,7 @@ def endpoints(app) -> list[Endpoint]:  # noqa: ANN001
     return found
 
 
-def checked(app) -> list[Endpoint]:  # noqa: ANN001
+def checked(app) -> list[Endpoint]:
     return [e for e in endpoints(app) if not e.path.startswith(EXEMPT)]
 
 
@@ -175,10 +175,10 @@ def test_every_path_parameter_has_an_id_source(app):
     assert unknown == [], f"add these to PARAMS in {__file__}: {unknown}"
 
 
-async def towns(db, cast) -> SimpleNamespace:  # noqa: ANN001
+async def towns(db, cast) -> SimpleNamespace:
     """The coordinator's city ("this") and the town next door ("other"), with real ids in each."""
 
-    async def first(stmt):  # noqa: ANN001, ANN202
+    async def first(stmt):
         return (await db.scalars(stmt.limit(1))).first()
 
     async def passkey_of(user_id: int) -> int:
@@ -235,7 +235,7 @@ def url_for(e: Endpoint, town: Town) -> str:
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(PARAMS[m.group(1)](town, e.path)), e.path)
 
 
-def variants(e: Endpoint, places) -> list[tuple[str, Town]]:  # noqa: ANN001
+def variants(e: Endpoint, places) -> list[tuple[str, Town]]:
     if not any(name not in UNSCOPED for name, _ in e.params):
         return [("this", places.this)]
     return [("this", places.this), ("other", places.other)]
@@ -282,7 +282,7 @@ def expectation(case: Case) -> str:
     return "no_500"
 
 
-def check(case: Case, response) -> str | None:  # noqa: ANN001
+def check(case: Case, response) -> str | None:
     """None when the answer meets the expectation, else what went wrong."""
     status = response.status_code
     where = response.headers.get("location", "")
@@ -304,7 +304,7 @@ def check(case: Case, response) -> str | None:  # noqa: ANN001
 
 # --- the walk ---------------------------------------------------------------------------------------
 
-async def walk(persona: str, app, client, cast, db, sessionmaker, settings, only: str = "/"):  # noqa: ANN001, ANN201
+async def walk(persona: str, app, client, cast, db, sessionmaker, settings, only: str = "/"):
     """Request every checked route as `persona`; returns (failures, how often each rule applied)."""
     from server.scope import build_scope
 

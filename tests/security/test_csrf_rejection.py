@@ -18,7 +18,7 @@ def concrete(path: str) -> str:
     return re.sub(r"\{[^}:]+(:[^}]+)?\}", lambda m: "1" if m.group(1) and "int" in m.group(1) else "x", path)
 
 
-def unsafe_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def unsafe_routes(app) -> list[tuple[str, str]]:
     found = []
     for route in app.routes:
         if isinstance(route, HTTPRoute):

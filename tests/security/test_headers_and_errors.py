@@ -43,14 +43,14 @@ async def number(n: int, page: int = 1) -> str:
 
 
 @pytest.fixture
-async def web(app):  # noqa: ANN001, ANN201
+async def web(app):
     for handler in (boom, bad_form, limited, number):
         app.register(handler)
     async with AsyncTestClient(app=app, base_url="http://localhost:8000") as client:
         yield client
 
 
-async def someone(sessionmaker, role: str = "coordinator") -> User:  # noqa: ANN001
+async def someone(sessionmaker, role: str = "coordinator") -> User:
     async with sessionmaker() as session:
         user = User(display_name="試験 花子", status="active", webauthn_handle=secrets.token_bytes(32))
         session.add(user)
@@ -60,7 +60,7 @@ async def someone(sessionmaker, role: str = "coordinator") -> User:  # noqa: ANN
         return user
 
 
-async def signed_in(web, sessionmaker, settings):  # noqa: ANN001, ANN201
+async def signed_in(web, sessionmaker, settings):
     from tests.helpers import sign_in
 
     await sign_in(web, sessionmaker, settings, await someone(sessionmaker))
@@ -69,7 +69,7 @@ async def signed_in(web, sessionmaker, settings):  # noqa: ANN001, ANN201
 
 # --- the checks ---------------------------------------------------------------------------------
 
-def assert_strict_csp(response) -> str:  # noqa: ANN001
+def assert_strict_csp(response) -> str:
     policy = response.headers.get("content-security-policy", "")
     assert policy, f"no CSP on {response.request.method} {response.request.url} ({response.status_code})"
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy

@@ -9,7 +9,7 @@ from tests.security.test_headers_and_errors import assert_strict_csp
 
 
 @pytest.fixture
-def low_limit(app):  # noqa: ANN001, ANN201
+def low_limit(app):
     ratelimit.configure(2)
     yield 2
     ratelimit.configure(20)

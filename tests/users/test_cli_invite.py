@@ -11,7 +11,7 @@ from server.users.models import RoleGrant, User
 from tests.conftest import TEST_SECRET
 
 
-def env(monkeypatch, settings, tmp_path):  # noqa: ANN001, ANN201
+def env(monkeypatch, settings, tmp_path):
     monkeypatch.setenv("TSUNAGU_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("TSUNAGU_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("TSUNAGU_AUDIT_HEAD_FILE", str(tmp_path / "heads.log"))

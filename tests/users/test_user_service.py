@@ -14,7 +14,7 @@ from server.users.models import AreaGrant, RoleGrant, User
 from tests.helpers import sign_in
 
 
-async def actions_for(db, user_id: int) -> list[str]:  # noqa: ANN001
+async def actions_for(db, user_id: int) -> list[str]:
     return list((await db.scalars(select(AuditEvent.action).where(
         AuditEvent.object_type == "user", AuditEvent.object_id == user_id).order_by(AuditEvent.id))).all())
 

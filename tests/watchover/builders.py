@@ -11,7 +11,7 @@ from server.households.models import Household
 from server.scope import build_scope
 
 
-async def household(db, town, *, area=None, people=(("山田 花子", "ヤマダ ハナコ", 1940),), commissioner="comm",  # noqa: ANN001
+async def household(db, town, *, area=None, people=(("山田 花子", "ヤマダ ハナコ", 1940),), commissioner="comm",
                     volunteers=("vol",), cadence="weekly", consent=None, address="港町1-2-3") -> Household:
     """A household with people (name, kana, birth year), assigned; consent=None leaves the
     municipality's model to decide (presumed by default), "given"/"refused" records it explicitly."""
@@ -42,7 +42,7 @@ def cid() -> str:
     return uuid.uuid4().hex
 
 
-async def log(db, town, user: str, h: Household, **kw):  # noqa: ANN001, ANN201
+async def log(db, town, user: str, h: Household, **kw):
     actor = town.users[user]
     scope = await build_scope(db, actor)
     on_behalf = kw.pop("on_behalf_of", None)

@@ -19,11 +19,11 @@ from server.households import crypto
 from server.scope import Scope, build_scope
 from server.users.models import AreaGrant, RoleGrant, User
 
-EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
-def _data_key(settings):  # noqa: ANN001, ANN202
+def _data_key(settings):
     crypto.configure(settings.data_key)
 
 
@@ -45,7 +45,7 @@ class Town:
         raise AttributeError(name)
 
 
-async def _user(db, name: str, municipality: Area, role: str | None, *, area: Area | None = None,  # noqa: ANN001
+async def _user(db, name: str, municipality: Area, role: str | None, *, area: Area | None = None,
                 organisation: Organisation | None = None, chief_child: bool = False) -> User:
     user = User(display_name=name, status="active", municipality_id=municipality.id, webauthn_handle=os.urandom(32),
                 locale="en")
@@ -60,12 +60,12 @@ async def _user(db, name: str, municipality: Area, role: str | None, *, area: Ar
     return user
 
 
-async def make_town(db) -> Town:  # noqa: ANN001
+async def make_town(db) -> Town:
     pref = Area(level="prefecture", name="Test-ken")
     db.add(pref)
     await db.flush()
 
-    async def area(level, name, parent, code=None):  # noqa: ANN001, ANN202
+    async def area(level, name, parent, code=None):
         a = Area(level=level, name=name, parent_id=parent.id, code=code, prefecture_id=pref.id,
                  municipality_id=None if level == "prefecture" else (parent.municipality_id or parent.id))
         db.add(a)
@@ -107,9 +107,9 @@ async def make_town(db) -> Town:  # noqa: ANN001
 
 
 @pytest.fixture
-async def town(db) -> Town:  # noqa: ANN001
+async def town(db) -> Town:
     return await make_town(db)
 
 
-async def scope_of(db, user: User) -> Scope:  # noqa: ANN001
+async def scope_of(db, user: User) -> Scope:
     return await build_scope(db, user)

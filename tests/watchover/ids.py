@@ -11,7 +11,7 @@ from server.scope import build_scope
 from server.users.service import add_active_user
 
 
-async def _one_town(db, coordinator, commissioner, area_id: int, town) -> None:  # noqa: ANN001
+async def _one_town(db, coordinator, commissioner, area_id: int, town) -> None:
     scope = await build_scope(db, coordinator)
     h = await households.create_household(db, actor=coordinator, scope=scope, data=households.HouseholdInput(
         area_id=area_id, address="テスト町1-1", types=["elderly_alone"], needs=[]))
@@ -28,7 +28,7 @@ async def _one_town(db, coordinator, commissioner, area_id: int, town) -> None: 
     town.household, town.person, town.assignment, town.contact, town.activity = h.id, p.id, a.id, c.id, act.id
 
 
-async def add_watchover_ids(db, cast, this, other) -> None:  # noqa: ANN001
+async def add_watchover_ids(db, cast, this, other) -> None:
     from server.config import load
     from tests.conftest import TEST_SECRET  # the app configures the same key
 

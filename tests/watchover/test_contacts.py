@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from server.assignments import service as assignments
 from server.audit.models import AuditEvent
-from server.contacts import queries, service
 from server.concerns.models import Concern
+from server.contacts import queries, service
 from server.contacts.models import Contact, Revisit
 from server.db import utcnow
 from server.errors import Invalid, NotFound
@@ -20,8 +20,7 @@ from server.scope import build_scope, require_household
 from tests.watchover.builders import cid, household, log
 
 
-
-async def count(db, model) -> int:  # noqa: ANN001
+async def count(db, model) -> int:
     return await db.scalar(select(func.count()).select_from(model))
 
 

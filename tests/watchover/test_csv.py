@@ -33,7 +33,7 @@ def row(**kw) -> dict:
     return base | kw
 
 
-async def counts(db) -> tuple[int, int]:  # noqa: ANN001
+async def counts(db) -> tuple[int, int]:
     await db.rollback()
     result = (await db.scalar(select(func.count()).select_from(Household)),
               await db.scalar(select(func.count()).select_from(Person)))
@@ -41,7 +41,7 @@ async def counts(db) -> tuple[int, int]:  # noqa: ANN001
     return result
 
 
-async def run(db, town, raw: bytes, **kw):  # noqa: ANN001, ANN202
+async def run(db, town, raw: bytes, **kw):
     scope = await build_scope(db, town.coord)
     result = await csvimport.import_file(db, actor=town.coord, scope=scope, municipality_id=town.municipality.id,
                                          raw=raw, **kw)
@@ -162,9 +162,10 @@ async def test_the_import_page_over_http(client, db, sessionmaker, settings, tow
 
 
 async def test_roster_export_needs_the_step_up_check_and_is_audited(client, db, sessionmaker, settings, town):
+    import datetime as dt
+
     from server.audit.models import AuditEvent
     from server.auth.models import WebSession
-    import datetime as dt
 
     await run(db, town, make_csv([row(), row(name="二人目")]))
     await sign_in(client, sessionmaker, settings, town.coord)

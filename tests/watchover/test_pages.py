@@ -15,7 +15,7 @@ from tests.helpers import post_form, sign_in
 from tests.watchover.builders import cid, household
 
 
-async def contacts(db) -> int:  # noqa: ANN001
+async def contacts(db) -> int:
     await db.rollback()
     n = await db.scalar(select(func.count()).select_from(Contact))
     await db.commit()
@@ -78,7 +78,7 @@ async def test_household_page_title_and_url_carry_no_resident_name(client, db, s
     await sign_in(client, sessionmaker, settings, town.coord)
     r = await client.get(f"/households/{h.id}")
     assert r.status_code == 200 and "山田 花子" in r.text
-    title = re.search(r"<title>(.*?)</title>", r.text, re.S).group(1)
+    title = re.search(r"<title>(.*?)</title>", r.text, re.DOTALL).group(1)
     assert "山田" not in title and "港町" not in title
 
 

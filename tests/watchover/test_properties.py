@@ -3,14 +3,21 @@ and a refused request writes nothing (row counts of every watch-over table and t
 are unchanged). Bounded for CI: a fixed number of examples per form, derandomised."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from server.assignments.models import Assignment
 from server.audit.models import AuditEvent
 from server.concerns.models import Concern
 from server.contacts.models import Activity, ActivityItem, Contact, Revisit
-from server.households.models import Consent, Household, Person, StatusChange, WatchSettings
+from server.households.models import (
+    Consent,
+    Household,
+    Person,
+    StatusChange,
+    WatchSettings,
+)
 from tests.helpers import csrf, sign_in
 from tests.watchover.builders import household
 
@@ -26,26 +33,26 @@ junk = st.one_of(
          "survey", "day", "paused", "ended", "died", "hospital", "explicit", "opt_out", "self", "paper", "days"]))
 
 
-def form_of(fields: list[str]):  # noqa: ANN201
+def form_of(fields: list[str]):
     """Random values for some of the form's fields, plus an unexpected one now and then."""
     return st.dictionaries(st.sampled_from(fields + ["unexpected"]), st.one_of(junk, st.lists(junk, max_size=3)),
                            max_size=len(fields) + 1)
 
 
-def examples(strategy, n: int = EXAMPLES) -> list:  # noqa: ANN001
+def examples(strategy, n: int = EXAMPLES) -> list:
     found: list = []
 
     @settings(max_examples=n, database=None, derandomize=True, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(strategy)
-    def collect(value) -> None:  # noqa: ANN001
+    def collect(value) -> None:
         found.append(value)
 
     collect()
     return found
 
 
-async def snapshot(sessionmaker) -> dict:  # noqa: ANN001
+async def snapshot(sessionmaker) -> dict:
     """Row counts; audit rows of views are left out (a 422 page that shows residents audits the view)."""
     async with sessionmaker() as s:
         result = {m.__tablename__: await s.scalar(select(func.count()).select_from(m)) for m in TABLES}
@@ -55,7 +62,7 @@ async def snapshot(sessionmaker) -> dict:  # noqa: ANN001
     return result
 
 
-async def throw(client, sessionmaker, url: str, fields: list[str], files: bool = False) -> int:  # noqa: ANN001
+async def throw(client, sessionmaker, url: str, fields: list[str], files: bool = False) -> int:
     token = await csrf(client)
     tried = 0
     for data in examples(form_of(fields)):

@@ -19,7 +19,7 @@ from tests.watchover.builders import cid, household
 def statements():
     seen: list[str] = []
 
-    def log(_conn, _cursor, statement, *_args):  # noqa: ANN001, ANN002
+    def log(_conn, _cursor, statement, *_args):
         seen.append(" ".join(statement.split()))
 
     event.listen(Engine, "before_cursor_execute", log)
