@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from server import clock
 from server.audit.models import AuditEvent
 from server.households.models import Person
 from server.salons import service
@@ -94,7 +95,7 @@ async def test_moving_a_session_keeps_where_it_was(client, db, town, sessionmake
     sess = await future_session(db, town, salon, 3)
     before = sess.starts_at
     await sign_in(client, sessionmaker, settings, town.vol_same)
-    day = (service.today_tokyo() + service.dt.timedelta(days=5)).isoformat()
+    day = (clock.today_tokyo() + service.dt.timedelta(days=5)).isoformat()
     r = await post_form(client, f"/salons/sessions/{sess.id}/move", {"day": day, "start_time": "13:00", "end_time": "15:00"})
     assert r.status_code == 303
     await db.refresh(sess)
@@ -148,14 +149,14 @@ async def test_the_yearly_report_downloads_as_csv_and_xlsx(client, db, town, ses
     await mark(db, town, s2, b.id, "absent")
     # A cancelled session of this fiscal year: the day after tomorrow, or on 3/30-3/31 (when that
     # would be next year's) three days back.
-    fy_end = service.schedule.fiscal_year_bounds(service.schedule.fiscal_year_of(service.today_tokyo()))[1]
-    if (fy_end - service.today_tokyo()).days >= 2:
+    fy_end = service.schedule.fiscal_year_bounds(service.schedule.fiscal_year_of(clock.today_tokyo()))[1]
+    if (fy_end - clock.today_tokyo()).days >= 2:
         cancelled = await future_session(db, town, salon, 2)
     else:
         cancelled = await past_session(db, town, salon, 3)
     await service.cancel_session(db, actor=town.coord, scope=await build_scope(db, town.coord), session_id=cancelled.id)
     await db.commit()
-    year = service.schedule.fiscal_year_of(service.today_tokyo())
+    year = service.schedule.fiscal_year_of(clock.today_tokyo())
     await sign_in(client, sessionmaker, settings, town.vol_same)
     r = await client.get(f"/salons/{salon.id}/report.csv?year={year}")
     assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
@@ -191,7 +192,7 @@ async def test_a_coordinator_sets_up_a_salon_and_plans_its_year(client, db, town
     await db.commit()
     assert made and all(s.starts_at.astimezone(service.TOKYO).weekday() == 1 for s in made)
     # Up to the end of this fiscal year, or of the next when less than a month of this one is left.
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     fy = service.schedule.fiscal_year_of(today)
     end = service.schedule.fiscal_year_bounds(fy)[1]
     if (end - today).days < service.PLAN_NEXT_YEAR_DAYS:
