@@ -28,11 +28,11 @@ def gz(data: bytes) -> int:
 async def run() -> dict:
     from litestar.testing import AsyncTestClient
 
+    from server import sealing
     from server.app import create_app
     from server.audit import service as audit_service
     from server.config import load
     from server.db import make_engine, make_sessionmaker
-    from server.households import crypto
     from server.migrate import upgrade
     from tests.helpers import csrf, sign_in
     from tests.offline.phone import Phone
@@ -45,7 +45,7 @@ async def run() -> dict:
     settings = load({"TSUNAGU_DATABASE_URL": url, "TSUNAGU_SECRET_KEY": SECRET,
                      "TSUNAGU_AUDIT_HEAD_FILE": str(tmp / "heads.log")})
     audit_service.configure(settings.secret_key)
-    crypto.configure(settings.data_key)
+    sealing.configure(settings.data_key)
     engine = make_engine(url)
     sessionmaker = make_sessionmaker(engine)
     async with sessionmaker() as db:

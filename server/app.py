@@ -15,7 +15,7 @@ from litestar.di import Provide
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from server import clock, ratelimit
+from server import clock, ratelimit, sealing
 from server.activity import routes as activity_routes
 from server.areas import routes as areas_routes
 from server.assignments import routes as assignments_routes
@@ -33,7 +33,6 @@ from server.deps import provide_current, provide_db, provide_settings
 from server.errors import EXCEPTION_HANDLERS
 from server.health import healthz
 from server.home import routes as home_routes
-from server.households import crypto as households_crypto
 from server.households import routes as households_routes
 from server.offline import routes as offline_routes
 from server.rendering import remember_request, template_config
@@ -68,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = make_engine(settings.database_url)
     audit_service.configure(settings.secret_key)
     ratelimit.configure(settings.rate_limit_per_minute)
-    households_crypto.configure(settings.data_key)
+    sealing.configure(settings.data_key)
     if settings.pinned_now is not None:
         clock.pin(settings.pinned_now, settings.pinned_since)
 

@@ -134,7 +134,6 @@ def problems(figures: dict[str, int], year: int, month: int) -> list[str]:
 
 # --- months and fiscal years ---------------------------------------------------------------------
 
-tokyo_bounds = clock.month_bounds
 
 
 def month_of(day: dt.date) -> tuple[int, int]:

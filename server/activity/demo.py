@@ -16,6 +16,7 @@ import random
 
 from sqlalchemy import func, insert, select, update
 
+from server import clock
 from server.activity import compile as c
 from server.activity import queries
 from server.activity.models import ActivityMonth, Submission
@@ -52,7 +53,7 @@ async def seed_activity(session, town, rng: random.Random) -> None:
     ids = [u.id for u in commissioners]
     # The demo town's commissioners have served for years: their commissioner grants start before
     # the seeded months (a month lists only commissioners whose grant overlapped it).
-    served_since = c.tokyo_bounds(*c.previous(*months[0]))[0]
+    served_since = clock.month_bounds(*c.previous(*months[0]))[0]
     await session.execute(update(RoleGrant).where(RoleGrant.user_id.in_(ids), RoleGrant.role == "commissioner",
                                                   RoleGrant.valid_from > served_since).values(valid_from=served_since))
     homes: dict[int, list[tuple[int, int]]] = {i: [] for i in ids}
@@ -127,7 +128,7 @@ async def _submissions(session, town, commissioners, months) -> None:
     rows, subs = [], []
     for year, month in months:
         figures = await queries.live_figures(session, ids, year, month, {})
-        _start, end = c.tokyo_bounds(year, month)
+        _start, end = clock.month_bounds(year, month)
         for u in commissioners:
             if (year, month) == months[-1] and u.id in open_last:
                 continue

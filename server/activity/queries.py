@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.activity import compile as c
 from server.activity.models import ActivityMonth, Adjustment, Compilation
 from server.areas.models import Area, Organisation
@@ -31,7 +32,7 @@ def _chunks(ids: list[int]) -> list[list[int]]:
 async def logged_rows(session: AsyncSession, owner_ids: list[int], year: int, month: int
                       ) -> dict[int, tuple[list[c.ContactRow], list[c.ActivityRow]]]:
     """Per commissioner: the month's live contacts (with their items) and activity entries."""
-    start, end = c.tokyo_bounds(year, month)
+    start, end = clock.month_bounds(year, month)
     first = dt.date(year, month, 1)
     last = (end.astimezone(TOKYO) - dt.timedelta(days=1)).date()
     out: dict[int, tuple[list, list]] = {i: ([], []) for i in owner_ids}
@@ -125,7 +126,7 @@ async def commissioners(session: AsyncSession, year: int, month: int, *, council
     """Commissioners whose commissioner grant overlapped the month (Asia/Tokyo): someone appointed
     after the month ended is not listed for it, nor counted as "not submitted"; one council each,
     the latest grant wins."""
-    start, end = c.tokyo_bounds(year, month)
+    start, end = clock.month_bounds(year, month)
     q = select(RoleGrant.user_id, RoleGrant.municipality_id, RoleGrant.organisation_id, User.display_name).join(
         User, User.id == RoleGrant.user_id).where(
         RoleGrant.role == "commissioner", RoleGrant.valid_from < end,

@@ -8,6 +8,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.activity import compile as c
 from server.activity import export, queries, service, views
 from server.activity.labels import LABELS, ROW_GROUPS
@@ -15,7 +16,7 @@ from server.auth.sessions import Current
 from server.contacts import labels as contact_labels
 from server.contacts.models import CONTENTS, FIELDS, METHODS
 from server.errors import Invalid, NotFound
-from server.households.web import form, integer, text
+from server.forms import form, integer, text
 from server.i18n import _
 from server.rendering import page
 
@@ -36,7 +37,7 @@ def _months(value: str | None) -> list[tuple[int, int]]:
     """A month, or the months of a fiscal year up to this one."""
     parsed = c.parse_period(value)
     if isinstance(parsed, int):
-        now = c.month_of(service.today())
+        now = c.month_of(clock.today_tokyo())
         months = [m for m in c.fiscal_months(parsed) if m <= now]
         if not months:
             raise NotFound()
@@ -299,10 +300,10 @@ async def _export(db: AsyncSession, current: Current, level: str, unit: str | No
     await service.record_export(db, actor=current.user, level=level, unit_id=found.id, period=period)
     name = f"activity-{level}-{found.id}-{period}"
     if fmt == "csv":
-        body = export.csv_bytes(tables[-1], service.today())
+        body = export.csv_bytes(tables[-1], clock.today_tokyo())
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}.csv"'})
-    body = export.xlsx(tables, service.today())
+    body = export.xlsx(tables, clock.today_tokyo())
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"content-disposition": f'attachment; filename="{name}.xlsx"'})
 

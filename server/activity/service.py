@@ -61,22 +61,21 @@ MAX_FIGURE = 9999
 HISTORY_MONTHS = 24  # how far back a commissioner may open a month
 
 
-today = clock.today_tokyo
 
 
 def last_month() -> tuple[int, int]:
-    t = today()
+    t = clock.today_tokyo()
     return c.previous(t.year, t.month)
 
 
 def ended(year: int, month: int) -> bool:
-    t = today()
+    t = clock.today_tokyo()
     return (year, month) < (t.year, t.month)
 
 
 def check_period(year: int, month: int) -> None:
     """Within the last HISTORY_MONTHS months and not in the future, else 404."""
-    t = today()
+    t = clock.today_tokyo()
     n = (t.year - year) * 12 + t.month - month
     if not 0 <= n <= HISTORY_MONTHS:
         raise NotFound()
@@ -102,7 +101,7 @@ async def month_row(session: AsyncSession, commissioner_id: int, year: int, mont
         ActivityMonth.commissioner_id == commissioner_id, ActivityMonth.year == year, ActivityMonth.month == month))).first()
     if found is not None:
         return found
-    start, end = c.tokyo_bounds(year, month)
+    start, end = clock.month_bounds(year, month)
     grant = await queries.council_of(session, commissioner_id, end - dt.timedelta(seconds=1)) \
         or await queries.council_of(session, commissioner_id, utcnow())
     row = ActivityMonth(commissioner_id=commissioner_id, year=year, month=month, status="open",
@@ -398,7 +397,7 @@ async def table_for(session: AsyncSession, *, scope: Scope, level: str, unit_id:
                     months: list[tuple[int, int]], no_council_label: str = "-") -> queries.Table:
     """The level's table after the scope check: council (chair), municipality, prefecture."""
     for y, m in months:
-        if (y, m) > c.month_of(today()):
+        if (y, m) > c.month_of(clock.today_tokyo()):
             raise NotFound()
     if level == "council":
         return await queries.council_table(session, await council_for(session, scope, unit_id), months)

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.activity import compile as c
 from server.activity import queries, service
 from server.activity.models import ActivityMonth, Adjustment, Reminder, Submission
@@ -22,7 +23,7 @@ from server.users.models import User
 
 
 def recent_months(n: int = 12) -> list[tuple[int, int]]:
-    t = service.today()
+    t = clock.today_tokyo()
     out, ym = [], (t.year, t.month)
     for _ in range(n):
         out.append(ym)
@@ -74,7 +75,7 @@ ENTRY_ITEMS = set(c.KEYS) | {"consult"}
 
 
 def _month_span(year: int, month: int) -> tuple[dt.datetime, dt.datetime, dt.date, dt.date]:
-    start, end = c.tokyo_bounds(year, month)
+    start, end = clock.month_bounds(year, month)
     return start, end, dt.date(year, month, 1), (end.astimezone(TOKYO) - dt.timedelta(days=1)).date()
 
 

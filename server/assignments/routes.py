@@ -10,8 +10,8 @@ from server.audit.service import record
 from server.auth.sessions import Current
 from server.db import utcnow
 from server.errors import Invalid
+from server.forms import date, form, integer, municipality_of, text
 from server.households.service import watch_settings
-from server.households.web import date, form, integer, municipality_of, text
 from server.i18n import TOKYO
 from server.rendering import page
 

@@ -8,7 +8,7 @@ Invariants:
 - a sheet is never edited in place: each save inserts a CaseSheetVersion (version 1, 2, ...,
   UNIQUE (sheet_id, version)); CaseSheet.version names the newest;
 - every free text (sections, notes, minutes, decisions, actions, reasons, gap lines) is sealed
-  at rest (AES-GCM, server.households.crypto), the associated data naming the column;
+  at rest (AES-GCM, server.sealing), the associated data naming the column;
 - a share holds a sealed, frozen snapshot of what was chosen as of sharing; later versions of
   the sheet never reach the recipient; revoked_at set = gone for the recipient (404);
 - a share's basis is one of BASES and was checked by service.share_sheet before the row existed;

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock, sealing
 from server.areas.models import Area, Organisation
 from server.audit.service import record
 from server.casework import service
@@ -116,7 +117,7 @@ async def share_form(session: AsyncSession, scope: Scope, sheet: CaseSheet) -> d
     meetings = (await session.scalars(select(SupportMeeting).where(
         SupportMeeting.municipality_id == sheet.municipality_id).order_by(SupportMeeting.id))).all()
     return {"targets": [o for o in orgs.values() if o.id != sheet.organisation_id and o.kind != "council"],
-            "meetings": meetings, "notes": [(n, service.crypto.unseal(n.text_sealed, "concerns.event") or "")
+            "meetings": meetings, "notes": [(n, sealing.unseal(n.text_sealed, "concerns.event") or "")
                                             for n in await service.shareable_notes(session, sheet)],
             "consents": await service.household_consents(session, sheet.household_id)}
 
@@ -227,7 +228,7 @@ async def conference_view(session: AsyncSession, *, actor: User, scope: Scope, c
     role = service.conference_role(row, scope)
     people = {u.id: u for u in (await session.scalars(select(User).where(
         User.id.in_(row.participant_ids or [-1])))).all()}
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     actions = (await session.scalars(select(ConferenceAction).where(ConferenceAction.conference_id == row.id)
                                      .order_by(ConferenceAction.due_on, ConferenceAction.id))).all()
     households = (await session.scalars(select(Household).where(Household.id.in_(row.household_ids or [-1])))).all()
@@ -253,7 +254,7 @@ class OpenAction:
 
 async def open_actions(session: AsyncSession, user: User) -> list[OpenAction]:
     """The person's open follow-up actions, soonest due first (their home screen shows these)."""
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     rows = (await session.scalars(select(ConferenceAction).where(
         ConferenceAction.owner_id == user.id, ConferenceAction.done_at.is_(None))
         .order_by(ConferenceAction.due_on, ConferenceAction.id).limit(50))).all()

@@ -9,6 +9,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.auth.sessions import Current
 from server.casework import export, labels, queries, service
 from server.casework.models import (
@@ -19,7 +20,7 @@ from server.casework.models import (
     SHEET_KINDS,
 )
 from server.errors import Invalid, NotFound
-from server.households.web import date, form, integer, ints, many, municipality_of, text
+from server.forms import date, form, integer, ints, many, municipality_of, text
 from server.rendering import page
 from server.scope import Scope
 
@@ -296,7 +297,7 @@ async def _conference_form(request: Request, db: AsyncSession, current: Current,
 
 @get("/casework/conferences/new", opt=PROFESSIONAL)
 async def conference_new(request: Request, db: AsyncSession, current: Current, household_id: int | None = None) -> Response:
-    values = {"household_id": household_id or "", "kind": "case", "held_on": service.today_tokyo().isoformat(),
+    values = {"household_id": household_id or "", "kind": "case", "held_on": clock.today_tokyo().isoformat(),
               "participant_ids": [], "concern_ids": []}
     return await _conference_form(request, db, current, values, {})
 
@@ -390,7 +391,7 @@ async def gap_create(request: Request, db: AsyncSession, current: Current, conce
 
 def _gap_period(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
     """Default: the current fiscal year so far (April 1 to the end of this month)."""
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     first = dt.date(today.year if today.month >= 4 else today.year - 1, 4, 1)
     nxt = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
     s, e = date(start) or first, date(end) or nxt

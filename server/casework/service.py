@@ -24,6 +24,7 @@ import json
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import sealing
 from server.areas.models import Organisation
 from server.audit.actions import register
 from server.audit.service import record
@@ -42,10 +43,10 @@ from server.casework.models import (
     SupportMeeting,
     SupportMeetingMember,
 )
+from server.clock import today_tokyo
 from server.concerns.models import Concern, ConcernEvent
 from server.db import add_unless_duplicate, utcnow
 from server.errors import Conflict, Invalid, NotFound
-from server.households import crypto
 from server.households.models import Person
 from server.i18n import N_
 from server.rollups import hooks as rollups
@@ -77,26 +78,22 @@ LINE_LIMIT = 120
 
 
 def seal(text: str | None, column: str) -> bytes | None:
-    return crypto.seal((text or "").strip(), f"casework.{column}")
+    return sealing.seal((text or "").strip(), f"casework.{column}")
 
 
 def unseal(blob: bytes | None, column: str) -> str:
-    return crypto.unseal(blob, f"casework.{column}") or ""
+    return sealing.unseal(blob, f"casework.{column}") or ""
 
 
 def seal_json(value: object, column: str) -> bytes | None:
-    return crypto.seal(json.dumps(value, ensure_ascii=False), f"casework.{column}")
+    return sealing.seal(json.dumps(value, ensure_ascii=False), f"casework.{column}")
 
 
 def unseal_json(blob: bytes | None, column: str, default: object) -> object:
-    text = crypto.unseal(blob, f"casework.{column}")
+    text = sealing.unseal(blob, f"casework.{column}")
     return json.loads(text) if text else default
 
 
-def today_tokyo() -> dt.date:
-    from server.households.service import today_tokyo as today
-
-    return today()
 
 
 def _professional(scope: Scope) -> None:
@@ -276,7 +273,7 @@ async def share_sheet(session: AsyncSession, *, actor: User, scope: Scope, sheet
     snapshot = {"kind": sheet.kind, "version": sheet.version,
                 "sections": {k: texts.get(k, "") for k in chosen},
                 "notes": [{"at": notes[i].created_at.isoformat(),
-                           "text": crypto.unseal(notes[i].text_sealed, "concerns.event") or ""} for i in note_ids]}
+                           "text": sealing.unseal(notes[i].text_sealed, "concerns.event") or ""} for i in note_ids]}
     row = CaseShare(municipality_id=sheet.municipality_id, household_id=sheet.household_id, sheet_id=sheet.id,
                     sheet_version=sheet.version, from_organisation_id=sheet.organisation_id, to_organisation_id=target.id,
                     sharer_id=actor.id, basis=basis, meeting_id=meeting.id if meeting else None,

@@ -21,7 +21,7 @@ from server.concerns import offline as _offline  # noqa: F401 - registers the `c
 from server.concerns.models import CATEGORIES, TARGET_GROUPS, URGENCIES
 from server.concerns.transitions import reporter_status
 from server.errors import Invalid
-from server.households.web import date, form, integer, municipality_of, text
+from server.forms import date, form, integer, municipality_of, text
 from server.i18n import gettext as _
 from server.rendering import page
 from server.scope import Scope, require_household

@@ -24,6 +24,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import sealing
 from server.areas.models import Area, Organisation
 from server.audit.actions import register
 from server.audit.service import record
@@ -47,7 +48,6 @@ from server.concerns.transitions import (
 )
 from server.db import add_unless_duplicate, utcnow
 from server.errors import Conflict, Invalid, NotFound
-from server.households import crypto
 from server.households.models import Household, Person
 from server.i18n import N_
 from server.rollups.hooks import concern_changed, concern_keys
@@ -85,11 +85,11 @@ FORM_ERROR = N_("The form was incomplete. Please reload the page and try again."
 
 
 def seal(text: str, column: str) -> bytes | None:
-    return crypto.seal((text or "").strip(), f"concerns.{column}")
+    return sealing.seal((text or "").strip(), f"concerns.{column}")
 
 
 def unseal(blob: bytes | None, column: str) -> str:
-    return crypto.unseal(blob, f"concerns.{column}") or ""
+    return sealing.unseal(blob, f"concerns.{column}") or ""
 
 
 def _client_id(client_id: str | None) -> str:

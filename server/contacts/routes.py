@@ -22,7 +22,7 @@ from server.contacts.models import (
 )
 from server.db import utcnow
 from server.errors import Invalid
-from server.households.web import (
+from server.forms import (
     date,
     flag,
     form,

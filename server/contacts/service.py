@@ -31,7 +31,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from server import clock
+from server import sealing
 from server.assignments.service import holds_role
 from server.audit.actions import register
 from server.audit.service import record
@@ -51,7 +51,6 @@ from server.contacts.models import (
 )
 from server.db import read_before_write, utcnow
 from server.errors import Invalid, NotFound
-from server.households import crypto
 from server.households.models import Household, Person, WatchSettings
 from server.households.service import DEFAULT_SETTINGS
 from server.i18n import N_, TOKYO
@@ -99,7 +98,6 @@ def previous_month_start(day: dt.date) -> dt.date:
     return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
-tokyo_bounds = clock.month_bounds
 
 
 async def month_locked(session: AsyncSession, owner_id: int, when: dt.datetime | dt.date) -> bool:
@@ -277,7 +275,7 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
     values = dict(municipality_id=household.municipality_id, household_id=household.id, author_id=actor.id,
                   owner_id=owner_id, on_behalf_of_id=owner_id if owner_id != actor.id else None,
                   owner_role=owner_role, client_id=client_id, method=data.method, outcome=data.outcome,
-                  signs=sorted(set(data.signs)), note_sealed=crypto.seal((data.note or "").strip(), "contacts.note"),
+                  signs=sorted(set(data.signs)), note_sealed=sealing.seal((data.note or "").strip(), "contacts.note"),
                   occurred_at=when, duration_minutes=data.duration, met_person_ids=met, counts_as_visit=counts,
                   counts_for_cadence=data.method != "salon" or salon_counts, created_at=now)
     try:
@@ -485,7 +483,7 @@ async def flag_concern(session: AsyncSession, *, actor: User, scope: Scope, cont
 
 
 def note_of(contact: Contact) -> str:
-    return crypto.unseal(contact.note_sealed, "contacts.note") or ""
+    return sealing.unseal(contact.note_sealed, "contacts.note") or ""
 
 
 async def log_gathering_contact(session: AsyncSession, *, actor: User, owner_role: str, household_id: int,
@@ -516,7 +514,7 @@ async def log_gathering_contact(session: AsyncSession, *, actor: User, owner_rol
     row = Contact(municipality_id=household.municipality_id, household_id=household.id, author_id=actor.id,
                   owner_id=actor.id, owner_role=owner_role, client_id=client_id, method="salon",
                   outcome=outcome if outcome in OUTCOMES else "no_change", signs=[],
-                  note_sealed=crypto.seal((note or "").strip()[:NOTE_LIMIT], "contacts.note"), occurred_at=occurred_at,
+                  note_sealed=sealing.seal((note or "").strip()[:NOTE_LIMIT], "contacts.note"), occurred_at=occurred_at,
                   met_person_ids=[person.id] if person.watch_ok else [], counts_as_visit=counts,
                   counts_for_cadence=rules.salon_counts_for_cadence, created_at=now)
     session.add(row)

@@ -27,11 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.areas.models import Area
 from server.audit.service import record
+from server.clock import today_tokyo
 from server.db import utcnow
 from server.errors import Invalid
 from server.households.labels import TYPE_LABELS
 from server.households.models import CADENCES, HOUSEHOLD_TYPES, Household, Person
-from server.households.service import PHONE_RE, model_for, today_tokyo, watch_settings
+from server.households.service import PHONE_RE, model_for, watch_settings
 from server.households.text import clean, normalise
 from server.i18n import N_
 from server.scope import Scope

@@ -12,10 +12,10 @@ import datetime as dt
 import random
 import uuid
 
+from server import sealing
 from server.assignments import service as assignments
 from server.contacts import service as contacts
 from server.db import utcnow
-from server.households import crypto
 from server.households import service as households
 from server.i18n import TOKYO
 from server.scope import build_scope
@@ -46,9 +46,9 @@ async def seed_households(session, town, rng: random.Random) -> None:
     from server.config import load
 
     try:
-        crypto._aead()
+        sealing._aead()
     except RuntimeError:
-        crypto.configure(load().data_key)
+        sealing.configure(load().data_key)
     coord = town.people["社協コーディネーター"]
     scope = await build_scope(session, coord)
     today = utcnow().astimezone(TOKYO).date()

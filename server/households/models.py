@@ -5,7 +5,7 @@ Invariants:
 - a person belongs to at most one household (household_id may be NULL: salon guests,
   residents named in a concern);
 - kana_norm is the NFKC, hiragana-folded, space-free form of kana (sorting and search);
-- health, disability and notes (要配慮個人情報) are only stored sealed (AES-GCM, server.households.crypto);
+- health, disability and notes (要配慮個人情報) are only stored sealed (AES-GCM, server.sealing);
 - consent rows are never edited except to set withdrawn_at; the newest row per (person, purpose) wins;
 - a merged person keeps its row with merged_into_id set and disappears from every list.
 """

@@ -12,6 +12,16 @@ from server.auth.sessions import Current
 from server.contacts import labels as contact_labels
 from server.contacts.models import METHODS
 from server.errors import Invalid
+from server.forms import (
+    date,
+    decimal,
+    flag,
+    form,
+    integer,
+    many,
+    municipality_of,
+    text,
+)
 from server.households import csvimport, labels, queries, service, views
 from server.households.models import (
     CADENCES,
@@ -22,16 +32,6 @@ from server.households.models import (
     HOUSEHOLD_TYPES,
     PAUSE_REASONS,
     PURPOSES,
-)
-from server.households.web import (
-    date,
-    decimal,
-    flag,
-    form,
-    integer,
-    many,
-    municipality_of,
-    text,
 )
 from server.rendering import page
 

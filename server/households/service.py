@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import clock
+from server import sealing
 from server.areas.models import Area
 from server.audit.actions import register
 from server.audit.service import record
+from server.clock import today_tokyo
 from server.db import utcnow
 from server.errors import Invalid, NotFound
-from server.households import crypto
 from server.households.models import (
     CADENCES,
     CONSENT_METHODS,
@@ -75,7 +75,6 @@ DEFAULT_SETTINGS = dict(consent_watch="presumed", consent_share="explicit", cons
                         salon_counts_for_cadence=True, term_end_month=11, term_end_day=30)
 
 
-today_tokyo = clock.today_tokyo
 
 
 # --- municipality rules ------------------------------------------------------------------------
@@ -208,7 +207,7 @@ async def create_household(session: AsyncSession, *, actor: User, scope: Scope, 
     row = Household(municipality_id=area.municipality_id, area_id=area.id, address=address,
                     address_norm=normalise(address), lat=data.lat, lng=data.lng,
                     types=sorted(set(data.types)), needs=_tags(data.needs), cadence=cadence, cadence_days=days,
-                    notes_sealed=crypto.seal(data.notes.strip(), "households.notes"), created_by=actor.id,
+                    notes_sealed=sealing.seal(data.notes.strip(), "households.notes"), created_by=actor.id,
                     external_ref=clean(data.external_ref, 64) or None, status="active", watch_ok=False)
     session.add(row)
     await session.flush()
@@ -232,7 +231,7 @@ async def update_household(session: AsyncSession, *, actor: User, scope: Scope, 
     row.types, row.needs = sorted(set(data.types)), _tags(data.needs)
     row.cadence, row.cadence_days = _cadence(data.cadence, data.cadence_days, {})
     if not keep_notes:
-        row.notes_sealed = crypto.seal(data.notes.strip(), "households.notes")
+        row.notes_sealed = sealing.seal(data.notes.strip(), "households.notes")
     await session.flush()
     await record(session, action="household.updated", actor_id=actor.id, municipality_id=row.municipality_id,
                  object_type="household", object_id=row.id)
@@ -312,7 +311,7 @@ async def add_person(session: AsyncSession, *, actor: User, scope: Scope, househ
         raise Invalid(fields=errors)
     row = Person(municipality_id=municipality_id, household_id=household_id)
     _apply_person(row, data)
-    row.notes_sealed = crypto.seal(data.notes.strip(), "persons.notes")
+    row.notes_sealed = sealing.seal(data.notes.strip(), "persons.notes")
     session.add(row)
     await session.flush()
     await _recompute_person(session, row, await watch_settings(session, municipality_id))
@@ -336,9 +335,9 @@ async def update_person(session: AsyncSession, *, actor: User, scope: Scope, per
         raise Invalid(fields=errors)
     _apply_person(row, data)
     if sensitive:
-        row.health_sealed = crypto.seal(data.health.strip(), "persons.health")
-        row.disability_sealed = crypto.seal(data.disability.strip(), "persons.disability")
-        row.notes_sealed = crypto.seal(data.notes.strip(), "persons.notes")
+        row.health_sealed = sealing.seal(data.health.strip(), "persons.health")
+        row.disability_sealed = sealing.seal(data.disability.strip(), "persons.disability")
+        row.notes_sealed = sealing.seal(data.notes.strip(), "persons.notes")
     await session.flush()
     await record(session, action="person.updated", actor_id=actor.id, municipality_id=row.municipality_id,
                  object_type="person", object_id=row.id, ids=[row.id])
@@ -346,13 +345,13 @@ async def update_person(session: AsyncSession, *, actor: User, scope: Scope, per
 
 
 def sensitive_of(person: Person) -> dict[str, str]:
-    return {"health": crypto.unseal(person.health_sealed, "persons.health") or "",
-            "disability": crypto.unseal(person.disability_sealed, "persons.disability") or "",
-            "notes": crypto.unseal(person.notes_sealed, "persons.notes") or ""}
+    return {"health": sealing.unseal(person.health_sealed, "persons.health") or "",
+            "disability": sealing.unseal(person.disability_sealed, "persons.disability") or "",
+            "notes": sealing.unseal(person.notes_sealed, "persons.notes") or ""}
 
 
 def household_notes(household: Household) -> str:
-    return crypto.unseal(household.notes_sealed, "households.notes") or ""
+    return sealing.unseal(household.notes_sealed, "households.notes") or ""
 
 
 async def merge_persons(session: AsyncSession, *, actor: User, scope: Scope, keep_id: int, merge_id: int) -> Person:

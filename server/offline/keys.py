@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import sealing
 from server.db import utcnow
-from server.households import crypto
 from server.offline.models import SyncKey
 
 INFO = b"tsunagu-outbox-v1"
@@ -52,7 +52,7 @@ def _new_key() -> SyncKey:
            "y": b64u(numbers.y.to_bytes(32, "big")), "ext": True}
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()
-    return SyncKey(kid=secrets.token_hex(8), public_jwk=json.dumps(jwk), private_sealed=crypto.seal(pem, COLUMN),
+    return SyncKey(kid=secrets.token_hex(8), public_jwk=json.dumps(jwk), private_sealed=sealing.seal(pem, COLUMN),
                    created_at=utcnow())
 
 
@@ -94,7 +94,7 @@ async def open_envelope(session: AsyncSession, envelope: object, *, client_id: s
         if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
             cache[kid] = None
         else:
-            cache[kid] = serialization.load_pem_private_key(crypto.unseal(row.private_sealed, COLUMN).encode(), None)
+            cache[kid] = serialization.load_pem_private_key(sealing.unseal(row.private_sealed, COLUMN).encode(), None)
     private = cache[kid]
     if private is None:
         raise Unreadable("key")

@@ -19,11 +19,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import sealing
 from server.audit.actions import register
 from server.audit.service import record
 from server.db import utcnow
 from server.errors import Invalid, NotFound
-from server.households import crypto
 from server.i18n import N_
 from server.offline import keys
 from server.offline import kinds as _kinds  # noqa: F401 - registers the watch-over kinds
@@ -90,11 +90,11 @@ def parse_batch(body: object) -> list[Incoming]:
 
 
 def _seal_payload(payload: dict) -> bytes | None:
-    return crypto.seal(json.dumps(payload, ensure_ascii=False), PAYLOAD_COLUMN)
+    return sealing.seal(json.dumps(payload, ensure_ascii=False), PAYLOAD_COLUMN)
 
 
 def open_payload(entry: SyncEntry) -> dict:
-    text = crypto.unseal(entry.payload_sealed, PAYLOAD_COLUMN)
+    text = sealing.unseal(entry.payload_sealed, PAYLOAD_COLUMN)
     return json.loads(text) if text else {}
 
 

@@ -19,9 +19,9 @@ from collections import Counter, defaultdict
 from sqlalchemy import and_, case, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.clock import month_bounds
 from server.concerns.models import Concern
 from server.contacts.models import Contact
-from server.contacts.service import tokyo_bounds
 from server.db import utcnow
 from server.households.models import Household
 from server.i18n import TOKYO
@@ -79,7 +79,7 @@ async def take_snapshot(session: AsyncSession, *, now: dt.datetime | None = None
 
     now = now or utcnow()
     day = now.astimezone(TOKYO).date()
-    start, _end = tokyo_bounds(day.year, day.month)
+    start, _end = month_bounds(day.year, day.month)
     anc = await ancestor_map(session)
     per_area = await _households(session, now)
     await _concerns(session, now, per_area)

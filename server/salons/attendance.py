@@ -17,13 +17,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import sealing
 from server.audit.actions import register
 from server.audit.service import record
 from server.contacts import service as contacts
 from server.contacts.models import Contact
 from server.db import add_unless_duplicate, utcnow
 from server.errors import Invalid, NotFound
-from server.households import crypto
 from server.households.models import Household, Person
 from server.households.text import clean, normalise
 from server.i18n import N_, TOKYO
@@ -55,7 +55,7 @@ def owner_role(scope: Scope) -> str:
 
 
 def noticed_of(row: Attendance) -> str:
-    return crypto.unseal(row.noticed_sealed, "salons.noticed") or ""
+    return sealing.unseal(row.noticed_sealed, "salons.noticed") or ""
 
 
 async def _expected(session: AsyncSession, sess: SalonSession, salon: Salon, person_id: int) -> bool:
@@ -130,7 +130,7 @@ async def record_attendance(session: AsyncSession, *, actor: User, scope: Scope,
     tracker = await rollups.SalonTracker.start(session, salon)
     values = {"status": status, "recorded_by": actor.id, "recorded_at": utcnow(), "client_id": (client_id or "")[:64]}
     if noticed is not None:
-        values["noticed_sealed"] = crypto.seal(noticed.strip(), "salons.noticed") if noticed.strip() else None
+        values["noticed_sealed"] = sealing.seal(noticed.strip(), "salons.noticed") if noticed.strip() else None
     row = await _upsert(session, sess, person_id, values)
     sess.attendance_taken_at = sess.attendance_taken_at or utcnow()
     await _sync_contact(session, actor=actor, scope=scope, sess=sess, row=row)

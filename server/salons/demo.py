@@ -14,6 +14,7 @@ import uuid
 
 from sqlalchemy import select
 
+from server import clock
 from server.assignments.models import Assignment
 from server.households.models import Household, Person
 from server.salons import attendance, service, signups
@@ -50,7 +51,7 @@ async def seed_salons(session, town, rng: random.Random) -> None:
     await service.add_to_roster(session, actor=coord, scope=scope, salon_id=salon.id, guest_name="野村 フミ",
                                 guest_phone="000-555-0101")
     stopped = next((p for p in regulars if p.household_id in mine), regulars[0] if regulars else None)
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     held = []
     for days in (28, 14):
         held.append(await service.create_session(session, actor=coord, scope=scope, salon_id=salon.id,

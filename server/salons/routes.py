@@ -9,12 +9,12 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import ratelimit
+from server import clock, ratelimit
 from server.areas.models import Area
 from server.auth.routes import client_ip
 from server.auth.sessions import Current
 from server.errors import Invalid, NotFound
-from server.households.web import (
+from server.forms import (
     date,
     decimal,
     flag,
@@ -147,7 +147,7 @@ async def salon_show(request: Request, db: AsyncSession, current: Current, salon
     scope = _scope(current)
     view = await views.salon_page(db, scope, salon_id)
     return page(request, "salons/salon.html", {"view": view, "scope": scope, "errors": {},
-                                               "year": schedule.fiscal_year_of(service.today_tokyo()), **_codes()})
+                                               "year": schedule.fiscal_year_of(clock.today_tokyo()), **_codes()})
 
 
 @post("/salons/{salon_id:int}/organisers", opt=COORDINATOR)
@@ -256,7 +256,7 @@ async def not_coming(request: Request, db: AsyncSession, current: Current) -> Re
 
 
 def _year(value: int | None) -> int:
-    return value if value is not None and 2000 <= value <= 2100 else schedule.fiscal_year_of(service.today_tokyo())
+    return value if value is not None and 2000 <= value <= 2100 else schedule.fiscal_year_of(clock.today_tokyo())
 
 
 @get("/salons/{salon_id:int}/report", opt=RUNNERS)

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import clock
 from server.areas.models import Area
 from server.assignments.service import holds_role
 from server.audit.actions import register
 from server.audit.service import record
+from server.clock import today_tokyo
 from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households.models import Person
@@ -62,7 +62,6 @@ MAX_GENERATE_DAYS = 400
 PLAN_NEXT_YEAR_DAYS = 31
 
 
-today_tokyo = clock.today_tokyo
 
 
 def at_tokyo(day: dt.date, hhmm: str) -> dt.datetime:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from server.households import crypto
+from server import sealing
 from tests.activity.builders import appointed_long_ago
 
 
 @pytest.fixture(autouse=True)
 def _data_key(settings):
-    crypto.configure(settings.data_key)
+    sealing.configure(settings.data_key)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from server import clock
 from server.activity import compile as c
 from server.activity import export, service
 from server.activity.models import ActivityMonth, Adjustment, Compilation, Reminder
@@ -196,7 +197,7 @@ async def test_the_fiscal_year_export_has_a_sheet_per_month_and_a_year_total(cli
     r = await client.get(f"/council-record/export?month=FY{fy}&format=xlsx")
     assert r.status_code == 200
     wb = workbook(r.content)
-    today = service.today()
+    today = clock.today_tokyo()
     months = [mm for mm in c.fiscal_months(fy) if mm <= (today.year, today.month)]
     assert wb.sheetnames[-1] == "年度計" and len(wb.sheetnames) == len(months) + 1
     year_total = rows_of(wb["年度計"])
@@ -237,7 +238,7 @@ async def test_a_commissioner_appointed_after_the_month_is_not_listed_for_it(cli
                                    unit_id=None, months=[(y, m)], no_council_label="所属なし")
     council_col = next(col for col in city.columns if col.unit_id == cast.orgs.council_a.id)
     assert council_col.expected == 3
-    today = service.today()
+    today = clock.today_tokyo()
     this_month = await service.table_for(db, scope=chair_scope, level="council", unit_id=None,
                                          months=[(today.year, today.month)])
     assert newcomer.id in {col.unit_id for col in this_month.columns}

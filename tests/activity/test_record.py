@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from server import clock
 from server.activity import compile as c
 from server.activity import queries, service
 from server.activity.models import ActivityMonth, Adjustment, Submission
@@ -164,7 +165,7 @@ async def test_a_second_submission_changes_nothing(db, cast):
 
 @pytest.mark.calendar
 async def test_the_running_month_cannot_be_submitted(db, cast):
-    today = service.today()
+    today = clock.today_tokyo()
     with pytest.raises(Invalid):
         await service.submit_month(db, actor=cast.commissioner, scope=await build_scope(db, cast.commissioner),
                                    year=today.year, month=today.month)

@@ -13,8 +13,8 @@ from tests.browser.conftest import (
 
 def seed(server) -> dict:
     async def go(session):
+        from server import sealing
         from server.auth.sessions import start_signed_in
-        from server.households import crypto
         from tests.activity.builders import (
             appointed_long_ago,
             day_of_last_month,
@@ -25,7 +25,7 @@ def seed(server) -> dict:
         from tests.personas import build_cast
 
         settings = load(server.env)
-        crypto.configure(settings.data_key)
+        sealing.configure(settings.data_key)
         cast = await build_cast(session)
         await session.commit()
         await appointed_long_ago(session)

@@ -19,16 +19,16 @@ def seed(server) -> dict:
     async def go(session):
         import datetime as dt
 
+        from server import sealing
         from server.auth.sessions import start_signed_in
         from server.concerns import service as concerns
-        from server.households import crypto
         from server.households import service as households
         from server.scope import build_scope
         from tests.concerns.conftest import make_household
         from tests.personas import build_cast
 
         settings = load(server.env)
-        crypto.configure(settings.data_key)
+        sealing.configure(settings.data_key)
         cast = await build_cast(session)
         for u in cast.users.values():
             u.locale = "ja"

@@ -21,15 +21,15 @@ from tests.browser.conftest import (
 
 def seed(server) -> dict:
     async def go(session):
+        from server import sealing
         from server.auth.sessions import start_signed_in
         from server.concerns import service
-        from server.households import crypto
         from server.scope import build_scope
         from tests.concerns.conftest import make_household
         from tests.personas import build_cast
 
         settings = load(server.env)
-        crypto.configure(settings.data_key)
+        sealing.configure(settings.data_key)
         cast = await build_cast(session)
         for u in cast.users.values():
             u.locale = "ja"

@@ -24,16 +24,16 @@ def seed(server) -> dict:
     async def go(session):
         from sqlalchemy import select
 
+        from server import sealing
         from server.areas.models import Area
         from server.auth.invitations import create_invitation
         from server.auth.sessions import start_signed_in
         from server.demo.seed import PERSONA_NAMES, seed_demo
-        from server.households import crypto
         from server.users.models import User
         from tests.auth.auth_builders import make_person
 
         settings = load(server.env)
-        crypto.configure(settings.data_key)
+        sealing.configure(settings.data_key)
         await seed_demo(session, if_empty=True)
         city = (await session.scalars(select(Area).where(Area.name == "みどり市"))).one()
         analyst = (await session.scalars(select(User).where(User.display_name == PERSONA_NAMES["県職員"]))).one()

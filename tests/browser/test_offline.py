@@ -14,13 +14,13 @@ NOTE = "合鍵は植木鉢の下"
 
 def seed(server, households: int = 5) -> dict:
     async def go(session):
+        from server import sealing
         from server.auth.sessions import start_signed_in
-        from server.households import crypto
         from tests.watchover.builders import household
         from tests.watchover.conftest import make_town
 
         settings = load(server.env)
-        crypto.configure(settings.data_key)
+        sealing.configure(settings.data_key)
         town = await make_town(session)
         town.comm.locale = town.coord.locale = "ja"
         ids = []
@@ -201,13 +201,13 @@ def test_an_expired_session_keeps_the_outbox_and_a_paused_household_lands_in_the
 
         from sqlalchemy import delete
 
+        from server import sealing
         from server.auth.models import WebSession
-        from server.households import crypto
         from server.households import service as households
         from server.scope import build_scope
         from server.users.models import User
 
-        crypto.configure(load(live_server.env).data_key)
+        sealing.configure(load(live_server.env).data_key)
         await session.execute(delete(WebSession))  # the session expired while the phone was offline
         coord = await session.get(User, seeded["coord"])
         await households.change_status(session, actor=coord, scope=await build_scope(session, coord),
@@ -250,8 +250,8 @@ def test_the_cached_round_opens_only_with_the_passkey_through_prf(live_server, b
     # A passkey with PRF on this phone (as the person's sign-in passkey would be).
     prf = page.evaluate("""async () => {
         const cred = await navigator.credentials.create({publicKey: {
-            rp: {id: "localhost", name: "Tsunagu"}, challenge: crypto.getRandomValues(new Uint8Array(32)),
-            user: {id: crypto.getRandomValues(new Uint8Array(16)), name: "comm", displayName: "comm"},
+            rp: {id: "localhost", name: "Tsunagu"}, challenge: sealing.getRandomValues(new Uint8Array(32)),
+            user: {id: sealing.getRandomValues(new Uint8Array(16)), name: "comm", displayName: "comm"},
             pubKeyCredParams: [{type: "public-key", alg: -7}, {type: "public-key", alg: -257}],
             authenticatorSelection: {residentKey: "required", userVerification: "required"},
             extensions: {prf: {}}}});
@@ -274,15 +274,15 @@ def test_the_cached_round_opens_only_with_the_passkey_through_prf(live_server, b
 def test_a_concern_and_an_attendance_tap_made_offline_arrive_exactly_once(live_server, browser_context, page):
     def setup():
         async def go(session):
+            from server import sealing
             from server.auth.sessions import start_signed_in
-            from server.households import crypto
             from server.households.models import Person
             from tests.salons.builders import make_salon, on_roster, past_session
             from tests.watchover.builders import household
             from tests.watchover.conftest import make_town
 
             settings = load(live_server.env)
-            crypto.configure(settings.data_key)
+            sealing.configure(settings.data_key)
             town = await make_town(session)
             town.vol_same.locale = "ja"
             h = await household(session, town, volunteers=("vol_same",), people=((NAMES[0], "ヤマダ ハナコ", 1940),))

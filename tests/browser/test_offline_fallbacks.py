@@ -34,15 +34,15 @@ def test_plain_concern_and_sign_up_forms_go_to_the_outbox_when_the_request_fails
         live_server, browser_context, page):
     def setup():
         async def go(session):
+            from server import sealing
             from server.auth.sessions import start_signed_in
-            from server.households import crypto
             from server.households.models import Person
             from tests.salons.builders import future_session, make_salon, on_roster
             from tests.watchover.builders import household
             from tests.watchover.conftest import make_town
 
             settings = load(live_server.env)
-            crypto.configure(settings.data_key)
+            sealing.configure(settings.data_key)
             town = await make_town(session)
             town.vol_same.locale = "ja"
             h = await household(session, town, volunteers=("vol_same",), people=(("山田 花子", "ヤマダ ハナコ", 1940),))
@@ -159,12 +159,12 @@ def test_a_deactivated_commissioner_signs_in_once_to_send_what_waited_and_it_is_
 
     def setup():
         async def go(session):
+            from server import sealing
             from server.auth.invitations import create_invitation
-            from server.households import crypto
             from tests.watchover.builders import household
             from tests.watchover.conftest import make_town
 
-            crypto.configure(load(live_server.env).data_key)
+            sealing.configure(load(live_server.env).data_key)
             town = await make_town(session)
             town.comm.locale = "ja"
             h = await household(session, town, volunteers=(), people=(("山田 花子", "ヤマダ ハナコ", 1940),))

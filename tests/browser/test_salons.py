@@ -16,15 +16,15 @@ from tests.browser.conftest import (
 
 def seed_salon(server) -> dict:
     async def go(session):
+        from server import sealing
         from server.auth.sessions import start_signed_in
-        from server.households import crypto
         from server.households.models import Person
         from tests.salons.builders import make_salon, mark, on_roster, past_session
         from tests.watchover.builders import household, log
         from tests.watchover.conftest import make_town
 
         settings = load(server.env)
-        crypto.configure(settings.data_key)
+        sealing.configure(settings.data_key)
         town = await make_town(session)
         for who in ("vol", "vol_same", "coord"):
             town.users[who].locale = "ja"

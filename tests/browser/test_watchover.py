@@ -12,13 +12,13 @@ from tests.browser.conftest import assert_no_sideways_scroll, axe_check, start
 def seed_round(server) -> dict:
     """The watch-over test town, one household on the commissioner's round, and a live session."""
     async def go(session):
+        from server import sealing
         from server.auth.sessions import start_signed_in
-        from server.households import crypto
         from tests.watchover.builders import household
         from tests.watchover.conftest import make_town
 
         settings = load(server.env)
-        crypto.configure(settings.data_key)
+        sealing.configure(settings.data_key)
         town = await make_town(session)
         town.comm.locale = "ja"
         h = await household(session, town, address="港町3-4-5")
@@ -98,13 +98,13 @@ def test_a_double_tapped_save_is_stored_once(live_server, page):
 
 def seed_coordinator(server) -> dict:
     async def go(session):
+        from server import sealing
         from server.auth.sessions import start_signed_in
-        from server.households import crypto
         from tests.watchover.builders import household, log
         from tests.watchover.conftest import make_town
 
         settings = load(server.env)
-        crypto.configure(settings.data_key)
+        sealing.configure(settings.data_key)
         town = await make_town(session)
         town.coord.locale = town.comm.locale = "ja"
         h = await household(session, town, address="港町3-4-5")

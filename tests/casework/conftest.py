@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from server import sealing
 from server.casework import service
 from server.concerns import service as concerns
-from server.households import crypto
 from server.households import service as households
 from server.scope import build_scope
 from tests.concerns.conftest import make_household
@@ -20,7 +20,7 @@ from tests.concerns.conftest import make_household
 
 @pytest.fixture(autouse=True)
 def _data_key(settings):
-    crypto.configure(settings.data_key)
+    sealing.configure(settings.data_key)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from server import clock
 from server.audit.models import AuditEvent
 from server.casework import queries, service
 from server.casework.models import GAP_CATEGORIES, CaseSheetVersion, Gap
@@ -253,7 +254,7 @@ async def conference(db, world, actions, participants=None):
 
 async def test_a_conference_records_three_actions_that_reach_their_owners_homes(db, world):
     c = world.cast
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     row = await conference(db, world, [("父の介護認定申請", c.support_centre.id, today + dt.timedelta(days=7)),
                                        ("息子と面談", c.csw.id, today - dt.timedelta(days=1)),
                                        ("週1回の見守り訪問", c.commissioner.id, today + dt.timedelta(days=14))])

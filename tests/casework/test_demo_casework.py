@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from server import clock
 from server.areas.models import Area, Organisation
 from server.casework import queries, service
 from server.casework.models import CaseShare, CaseSheet, Conference, ConferenceAction
@@ -52,7 +53,7 @@ async def test_the_demo_csw_runs_an_8050_household_from_intake_to_a_support_meet
     assert view.snapshot["notes"] and "composition" in view.snapshot["sections"]
     # The gaps list: this quarter has some, and the year more.
     city = (await db.scalars(select(Area).where(Area.name == "みどり市"))).one()
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     quarter_start = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     report = await queries.gaps_report(db, scope=scope, municipality_id=city.id, start=quarter_start,
                                        end=today + dt.timedelta(days=1), by="month")

@@ -9,6 +9,7 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
+from server import clock
 from server.auth.models import WebSession
 from server.casework import service
 from server.casework.models import CaseShare, CaseSheet, CaseSheetVersion
@@ -125,7 +126,7 @@ async def test_every_page_renders_in_both_languages(client, db, sessionmaker, se
 async def test_the_home_screen_lists_open_actions_with_overdue_marked_and_they_can_be_completed(
         client, db, sessionmaker, settings, world):
     c = world.cast
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     await service.record_conference(
         db, actor=c.csw, scope=await scope_of(db, c.csw), kind="case", held_on=today, participant_ids=[],
         outside="", household_ids=[world.household.id], concern_ids=[], minutes="m", decisions="",

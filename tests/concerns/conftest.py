@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 import pytest
 
+from server import sealing
 from server.assignments import service as assignments
 from server.concerns import service
-from server.households import crypto
 from server.households import service as households
 from server.scope import build_scope
 
 
 @pytest.fixture(autouse=True)
 def _data_key(settings):
-    crypto.configure(settings.data_key)
+    sealing.configure(settings.data_key)
 
 
 @dataclass

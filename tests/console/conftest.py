@@ -1,16 +1,16 @@
 import pytest
 from sqlalchemy import select
 
+from server import sealing
 from server.areas.models import Area
 from server.console import data
 from server.demo.seed import PERSONA_NAMES, seed_demo
-from server.households import crypto
 from server.users.models import User
 
 
 @pytest.fixture(autouse=True)
 def _data_key(settings):
-    crypto.configure(settings.data_key)
+    sealing.configure(settings.data_key)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from server import clock
 from server.salons import attendance, service, signups
 from server.scope import build_scope
 
@@ -13,7 +14,7 @@ def cid() -> str:
 
 
 def today() -> dt.date:
-    return service.today_tokyo()
+    return clock.today_tokyo()
 
 
 async def make_salon(db, town, *, organiser: str | None = "vol_same", capacity: int = 20, threshold: int = 2,

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
+from server import clock
 from server.households.models import Person
 from server.salons import attendance, service, signups
 from server.salons.models import Followup, SalonOrganiser
@@ -22,7 +23,7 @@ async def _one_town(db, coordinator: User, organiser: User, area_id: int, town) 
     await service.add_organiser(db, actor=coordinator, scope=scope, salon_id=salon.id, user_id=organiser.id)
     person = await db.get(Person, town.person)
     member = await service.add_to_roster(db, actor=coordinator, scope=scope, salon_id=salon.id, person_id=person.id)
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     att = None
     for days in (14, 7):
         sess = await service.create_session(db, actor=coordinator, scope=scope, salon_id=salon.id,

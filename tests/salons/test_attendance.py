@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from server import clock
 from server.concerns.models import Concern
 from server.contacts.models import Contact
 from server.contacts.queries import round_page
@@ -108,7 +109,7 @@ async def test_one_tap_makes_a_visit_due_and_the_outcome_clears_the_sign(db, tow
     await followup.make_visit_due(db, actor=town.vol, scope=await build_scope(db, town.vol), followup_id=fu.id)
     await db.commit()
     card = (await signs_on_round(db, town.vol))[h.id]
-    assert card.overdue_days == 0 and card.signs[0].due_on == service.today_tokyo()
+    assert card.overdue_days == 0 and card.signs[0].due_on == clock.today_tokyo()
     await followup.record_outcome(db, actor=town.vol, scope=await build_scope(db, town.vol), followup_id=fu.id,
                                   outcome="visited_well")
     await db.commit()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from server import clock
 from server.contacts import queries
 from server.demo.seed import seed_demo
-from server.salons import reports, schedule, service
+from server.salons import reports, schedule
 from server.salons.models import Followup, Salon, SalonSession
 from server.scope import build_scope
 from server.users.models import User
@@ -22,7 +23,7 @@ async def test_the_demo_salon_puts_who_stopped_coming_on_the_organisers_round(db
     entries = await queries.round_for(db, await build_scope(db, organiser))
     signed = [e for e in entries if e.signs]
     assert [e.household.id for e in signed] == [fu.household_id]
-    year = schedule.fiscal_year_of(service.today_tokyo())
+    year = schedule.fiscal_year_of(clock.today_tokyo())
     report = await reports.year_report(db, salon, year)
     planned = (await db.scalars(select(SalonSession).where(SalonSession.salon_id == salon.id))).all()
     held = [s for s in planned if s.attendance_taken_at is not None]

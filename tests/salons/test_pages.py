@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from server import clock
 from server.audit.models import AuditEvent
 from server.households.models import Person
 from server.salons import service
@@ -94,7 +95,7 @@ async def test_moving_a_session_keeps_where_it_was(client, db, town, sessionmake
     sess = await future_session(db, town, salon, 3)
     before = sess.starts_at
     await sign_in(client, sessionmaker, settings, town.vol_same)
-    day = (service.today_tokyo() + service.dt.timedelta(days=5)).isoformat()
+    day = (clock.today_tokyo() + service.dt.timedelta(days=5)).isoformat()
     r = await post_form(client, f"/salons/sessions/{sess.id}/move", {"day": day, "start_time": "13:00", "end_time": "15:00"})
     assert r.status_code == 303
     await db.refresh(sess)
@@ -143,7 +144,7 @@ async def test_the_yearly_report_downloads_as_csv_and_xlsx(client, db, town, ses
     _h2, b = await regular(db, town, salon, address="港町1-2")
     # Two held sessions and a cancelled one, all in one fiscal year: just before today, or, in the
     # first days of April, at the end of the year that just ended (and then its report is read).
-    fy_of, today = service.schedule.fiscal_year_of, service.today_tokyo()
+    fy_of, today = service.schedule.fiscal_year_of, clock.today_tokyo()
     early = fy_of(today - dt.timedelta(days=3)) != fy_of(today)
     back = 4 if early else 0
     s1, s2 = await past_session(db, town, salon, back + 2), await past_session(db, town, salon, back + 1)
@@ -195,7 +196,7 @@ async def test_a_coordinator_sets_up_a_salon_and_plans_its_year(client, db, town
     await db.commit()
     assert made and all(s.starts_at.astimezone(service.TOKYO).weekday() == 1 for s in made)
     # Up to the end of this fiscal year, or of the next when less than a month of this one is left.
-    today = service.today_tokyo()
+    today = clock.today_tokyo()
     fy = service.schedule.fiscal_year_of(today)
     end = service.schedule.fiscal_year_bounds(fy)[1]
     if (end - today).days < service.PLAN_NEXT_YEAR_DAYS:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from server import sealing
 from server.areas.models import Area, Organisation, OrganisationArea
-from server.households import crypto
 from server.scope import Scope, build_scope
 from server.users.models import AreaGrant, RoleGrant, User
 
@@ -24,7 +24,7 @@ EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 @pytest.fixture(autouse=True)
 def _data_key(settings):
-    crypto.configure(settings.data_key)
+    sealing.configure(settings.data_key)
 
 
 @dataclass

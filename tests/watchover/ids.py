@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import uuid
 
+from server import sealing
 from server.assignments import service as assignments
 from server.contacts import service as contacts
-from server.households import crypto
 from server.households import service as households
 from server.scope import build_scope
 from server.users.service import add_active_user
@@ -32,7 +32,7 @@ async def add_watchover_ids(db, cast, this, other) -> None:
     from server.config import load
     from tests.conftest import TEST_SECRET  # the app configures the same key
 
-    crypto.configure(load({"TSUNAGU_SECRET_KEY": TEST_SECRET}).data_key)
+    sealing.configure(load({"TSUNAGU_SECRET_KEY": TEST_SECRET}).data_key)
     await _one_town(db, cast.coordinator, cast.commissioner, cast.hood_a1.id, this)
     neighbour_hood = other.area
     commissioner = await add_active_user(db, actor=None, display_name="隣町 民生委員", role="commissioner",

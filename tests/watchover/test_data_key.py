@@ -5,8 +5,8 @@ import base64
 
 import pytest
 
+from server import sealing
 from server.config import ConfigError, check_bind, load
-from server.households import crypto
 
 SECRET = "s" * 40
 
@@ -39,11 +39,11 @@ def test_without_a_key_development_derives_one_and_serving_off_loopback_is_refus
 
 
 def test_a_sealed_value_opens_only_with_its_key_and_in_its_column():
-    crypto.configure(bytes(32))
-    sealed = crypto.seal("認知症の疑い", "persons.health")
-    assert "認知症".encode() not in sealed and crypto.unseal(sealed, "persons.health") == "認知症の疑い"
+    sealing.configure(bytes(32))
+    sealed = sealing.seal("認知症の疑い", "persons.health")
+    assert "認知症".encode() not in sealed and sealing.unseal(sealed, "persons.health") == "認知症の疑い"
     with pytest.raises(ValueError):
-        crypto.unseal(sealed, "persons.notes")
-    crypto.configure(bytes([1]) * 32)
+        sealing.unseal(sealed, "persons.notes")
+    sealing.configure(bytes([1]) * 32)
     with pytest.raises(ValueError):
-        crypto.unseal(sealed, "persons.health")
+        sealing.unseal(sealed, "persons.health")

@@ -24,7 +24,7 @@ def configure(key: bytes) -> None:
 
 def _aead() -> AESGCM:
     if _AEAD is None:
-        raise RuntimeError("households.crypto.configure() was not called")
+        raise RuntimeError("sealing.configure() was not called")
     return _AEAD
 
 
