@@ -45,9 +45,11 @@ test: system-deps setup lint
 	$(PY) -m pytest -q -n 2 --dist loadfile
 	$(MAKE) --no-print-directory test-calendar
 
-# ruff over server/, tests/ and bench/ (rules in pyproject.toml); part of make test.
+# ruff over server/, tests/ and bench/, then the import contracts (both configured in pyproject.toml);
+# part of make test.
 lint: setup
 	$(VENV)/bin/ruff check server tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 # Every test marked `calendar` at each instant of tests/clock.py:SWEEP (fiscal year, term end,
 # year end, leap day, month end at 23:59 Tokyo, a Monday holiday), in one run.

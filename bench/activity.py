@@ -68,8 +68,8 @@ async def build(session, year: int, month: int, rng: random.Random) -> int:
     )
     from server.db import utcnow
     from server.households.models import Household
-    from server.households.text import normalise
     from server.i18n import TOKYO
+    from server.text import normalise
     from server.users.models import RoleGrant, User
 
     now = utcnow()

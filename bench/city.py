@@ -18,7 +18,7 @@ from server.assignments.models import Assignment
 from server.contacts.models import ActivityItem, Contact, Revisit
 from server.db import utcnow
 from server.households.models import Household, Person
-from server.households.text import normalise
+from server.text import normalise
 from server.users.models import AreaGrant, RoleGrant, User
 
 PEOPLE = 100_000

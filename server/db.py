@@ -74,13 +74,23 @@ class JSONList(TypeDecorator):
         return None if value is None else json.loads(value)
 
 
+# SQL functions a domain needs on every SQLite connection (the audit chain's MAC). The domain
+# registers its own when it is imported, so this bottom layer never imports a domain; every
+# program that opens an engine imports the domains it writes with first (create_app, the CLI, jobs).
+_SQLITE_FUNCTIONS: dict[str, tuple[int, Any]] = {}
+
+
+def register_sqlite_function(name: str, arity: int, function: Any) -> None:
+    _SQLITE_FUNCTIONS[name] = (arity, function)
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
 def make_engine(url: str, *, migrating: bool = False) -> AsyncEngine:
     if is_sqlite(url):
-        from server.sqlite_driver import dbapi
+        from server.sqlite_driver import dbapi  # here: a PostgreSQL deployment never loads the embedded driver
 
         # module=: the one-hop aiosqlite adapter (see server/sqlite_driver.py).
         # paramstyle="named": a parameter used many times in one statement (the sign-in lookup
@@ -108,11 +118,7 @@ def _sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         # Migrations rebuild tables (batch mode); with foreign keys on, that would cascade-delete children.
         cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.close()
-        from server.audit.service import (
-            sqlite_functions,  # here: the audit models import this module
-        )
-
-        for name, arity, function in sqlite_functions():
+        for name, (arity, function) in _SQLITE_FUNCTIONS.items():
             dbapi_conn.create_function(name, arity, function, deterministic=True)
 
     @event.listens_for(sync_engine, "begin")
@@ -191,23 +197,4 @@ async def ping(engine: AsyncEngine) -> bool:
 
 
 __all__ = ["JSON", "READ_PHASE", "Base", "JSONList", "UTCDateTime", "begin_read_phase", "end_read_phase", "make_engine",
-           "make_sessionmaker", "ping", "read_before_write", "utcnow"]
-
-
-async def add_unless_duplicate(session: AsyncSession, row: object) -> bool:
-    """Insert `row`, or return False when a unique constraint says it is stored already (also by
-    a concurrent request). SQLite: BEGIN IMMEDIATE already serialises writers and a failed
-    statement leaves the transaction usable; PostgreSQL: a savepoint keeps the transaction alive."""
-    from sqlalchemy.exc import IntegrityError
-
-    try:
-        if session.bind.dialect.name == "sqlite":
-            session.add(row)
-            await session.flush()
-        else:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-    except IntegrityError:
-        return False
-    return True
+           "make_sessionmaker", "ping", "read_before_write", "register_sqlite_function", "utcnow"]

@@ -26,7 +26,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
-from server.i18n import N_
+from server.i18n import N_, negotiate, set_locale
 from server.i18n import gettext as _
 
 log = logging.getLogger("tsunagu")
@@ -142,8 +142,6 @@ def _csrf_cookie_for_error_page(request: Request) -> Cookie | None:
 
 def error_response(request: Request, status: int, message: str | None = None,
                    headers: dict[str, str] | None = None, fields: dict[str, str] | None = None) -> Response:
-    from server.i18n import negotiate, set_locale
-
     if not getattr(request.state, "locale_set", False):
         set_locale(negotiate(None, request.cookies.get("lang"), request.headers.get("accept-language")))
     title = _(TITLES.get(status, TITLES[400]))

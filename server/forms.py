@@ -1,4 +1,4 @@
-"""Small parsing helpers shared by the watch-over handlers (households, assignments, contacts).
+"""Small parsing helpers shared by every domain's handlers.
 
 Handlers parse text into typed values here; a value that does not parse becomes None (or an
 empty list) and the service function reports it as a field error: never a 500.
@@ -6,13 +6,16 @@ empty list) and the service function reports it as a field error: never a 500.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from litestar import Request
 from litestar.datastructures import FormMultiDict
 
 from server.errors import NotFound
 from server.i18n import TOKYO
-from server.scope import Scope
+
+if TYPE_CHECKING:  # a shared piece: the scope gate (which sits on the domains' models) is only named here
+    from server.scope import Scope
 
 
 async def form(request: Request) -> FormMultiDict:

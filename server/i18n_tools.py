@@ -82,15 +82,13 @@ def update(only: str | None = None) -> int:
 
 def missing() -> list[str]:
     """Marked strings with no non-fuzzy translation, per language."""
-    from babel.messages.pofile import read_po as _read
-
     problems = []
     ids = all_msgids()
     for lang in LOCALES:
         have: dict[str, bool] = {}
         for po in (LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"):
             with po.open("rb") as fh:
-                for m in _read(fh, locale=lang):
+                for m in read_po(fh, locale=lang):
                     if not m.id:
                         continue
                     key = m.id if isinstance(m.id, str) else m.id[0]

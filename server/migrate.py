@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from alembic import command
 from alembic.config import Config
@@ -27,7 +28,6 @@ def upgrade(url: str, revision: str = "head") -> None:
     except RuntimeError:
         command.upgrade(alembic_config(url), revision)
         return
-    import threading
 
     error: list[BaseException] = []
 

@@ -16,12 +16,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.areas.models import Area
+from server.areas.models import Area, OrganisationArea
+from server.assignments.models import Assignment
+from server.concerns.models import Concern
 from server.db import UTCDateTime, utcnow
 from server.errors import NotFound
+from server.households.models import Household, Person
 from server.users.models import AreaGrant, RoleGrant, User
 
 
@@ -178,8 +181,6 @@ CHILD_YEARS = 18
 
 
 async def _council_areas(session: AsyncSession, scope: Scope) -> set[int]:
-    from server.areas.models import OrganisationArea
-
     cached = getattr(scope, "_council_area_cache", None)
     if cached is None:
         roots = set((await session.scalars(
@@ -220,15 +221,11 @@ _CLAUSES: dict[tuple, object] = {}
 
 def _build_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool, organisations: tuple[int, ...],
                   child_areas: tuple[int, ...], today: dt.date | None, one: bool = False):
-    from sqlalchemy import and_, false
-
     def among(column, ids_select):  # Household.id among the selected household ids
         if one:
             return ids_select.where(column == Household.id).exists()
         return Household.id.in_(ids_select)
 
-    from server.assignments.models import Assignment
-    from server.households.models import Household, Person
 
     now = bindparam("scope_now", type_=UTCDateTime, callable_=utcnow)
     parts = []
@@ -240,8 +237,6 @@ def _build_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool, or
             or_(Assignment.valid_to.is_(None), Assignment.valid_to > now))))
     if organisations:
         # Professionals: the households their organisation's concerns are about (the concerns issue).
-        from server.concerns.models import Concern
-
         parts.append(among(Concern.household_id, select(Concern.household_id).where(
             Concern.organisation_id.in_(organisations), Concern.household_id.is_not(None))))
     if child_areas and today is not None:
@@ -258,15 +253,11 @@ def _build_clause(user_id: int, coordinated: tuple[int, ...], is_field: bool, or
 
 async def visible_households(session: AsyncSession, scope: Scope):
     """A SELECT of the ids of every household this scope may see (use in .in_())."""
-    from server.households.models import Household
-
     return select(Household.id).where(await household_clause(session, scope))
 
 
 async def require_household(session: AsyncSession, scope: Scope, household_id: int):
     """The household, or NotFound when it does not exist or lies outside the scope."""
-    from server.households.models import Household
-
     row = (await session.scalars(
         select(Household).where(Household.id == household_id, await household_clause(session, scope, one=True))
     )).first()
@@ -278,8 +269,6 @@ async def require_household(session: AsyncSession, scope: Scope, household_id: i
 async def require_person(session: AsyncSession, scope: Scope, person_id: int):
     """A person through their household's scope; a person without a household only for the
     coordinators of their municipality."""
-    from server.households.models import Person
-
     person = await session.get(Person, person_id)
     if person is None or person.merged_into_id is not None:
         raise NotFound()

@@ -22,6 +22,11 @@ def configure(key: bytes) -> None:
     _AEAD = AESGCM(key)
 
 
+def configured() -> bool:
+    """Whether a data key is set (the demo seeder sets one from the settings when run on its own)."""
+    return _AEAD is not None
+
+
 def _aead() -> AESGCM:
     if _AEAD is None:
         raise RuntimeError("sealing.configure() was not called")

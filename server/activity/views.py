@@ -2,6 +2,7 @@
 the one page that lists entries (the contacts behind a figure) writes its audit row."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from sqlalchemy import select
@@ -16,8 +17,8 @@ from server.audit.service import record
 from server.contacts.models import Activity, ActivityItem, Contact
 from server.errors import NotFound
 from server.households.models import Household
-from server.households.service import watch_settings
-from server.i18n import TOKYO
+from server.households.rules import watch_settings
+from server.i18n import TOKYO, get_locale, wareki
 from server.scope import Scope
 from server.users.models import User
 
@@ -36,7 +37,6 @@ def due_date(council: Organisation | None, year: int, month: int) -> dt.date | N
     if council is None or not council.meeting_day:
         return None
     y, m = (year + 1, 1) if month == 12 else (year, month + 1)
-    import calendar
 
     return dt.date(y, m, min(council.meeting_day, calendar.monthrange(y, m)[1]))
 
@@ -236,8 +236,6 @@ async def council_page(session: AsyncSession, *, scope: Scope, council_id: int |
 
 def month_name(year: int, month: int) -> str:
     """令和8年10月 in Japanese; "2026-10 (Reiwa 8)" in English."""
-    from server.i18n import get_locale, wareki
-
     first = dt.date(year, month, 1)
     if get_locale() == "ja":
         return f"{wareki(first, 'ja')}{month}月"

@@ -11,7 +11,7 @@ from server.auth.sessions import Current
 from server.db import utcnow
 from server.errors import Invalid
 from server.forms import date, form, integer, municipality_of, text
-from server.households.service import watch_settings
+from server.households.rules import watch_settings
 from server.i18n import TOKYO
 from server.rendering import page
 

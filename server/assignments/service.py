@@ -19,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.assignments.models import ASSIGNEE_ROLES, Assignment
 from server.audit.actions import register
 from server.audit.service import record
+from server.concerns.service import hand_over
+from server.contacts.models import Revisit
 from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households.models import Household
-from server.households.service import _cadence
+from server.households.rules import cadence as check_cadence
 from server.i18n import N_, TOKYO
 from server.scope import Scope, require_household
-from server.users.models import RoleGrant, User
+from server.users.models import AreaGrant, RoleGrant, User
 
 register({
     "assignment.created": N_("Household assigned"),
@@ -104,7 +106,7 @@ async def set_cadence(session: AsyncSession, *, actor: User, scope: Scope, house
     if not scope.coordinates(household.municipality_id) and not mine:
         raise NotFound()
     errors: dict[str, str] = {}
-    household.cadence, household.cadence_days = _cadence(cadence, days, errors)
+    household.cadence, household.cadence_days = check_cadence(cadence, days, errors)
     if errors:
         raise Invalid(fields=errors)
     await session.flush()
@@ -126,9 +128,6 @@ def end_of_day_tokyo(day: dt.date) -> dt.datetime:
 async def handover(session: AsyncSession, *, actor: User, scope: Scope, municipality_id: int, from_user_id: int,
                    to_user_id: int | None, effective_on: dt.date | None = None) -> int:
     """Returns how many households moved. effective_on (Tokyo date): the old access ends at the end of that day."""
-    from server.concerns.service import hand_over
-    from server.contacts.models import Revisit
-
     scope.require_coordinator_of(municipality_id)
     if to_user_id == from_user_id:
         raise Invalid(fields={"to_user_id": N_("Choose a different successor.")})
@@ -177,8 +176,6 @@ async def candidates(session: AsyncSession, municipality_id: int, role: str, *,
                      area_id: int | None = None) -> list[User]:
     """People holding `role` in the municipality now (for the assign and handover forms); with
     area_id, only those working in that neighbourhood (a commissioner's choice of volunteers)."""
-    from server.users.models import AreaGrant
-
     now = utcnow()
     stmt = select(User).join(RoleGrant, RoleGrant.user_id == User.id).where(
         RoleGrant.role == role, RoleGrant.municipality_id == municipality_id, RoleGrant.valid_from <= now,

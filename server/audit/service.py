@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.actions import ACTIONS
 from server.audit.models import AuditEvent, AuditHead
-from server.db import JSONList, UTCDateTime, utcnow
+from server.db import JSONList, UTCDateTime, register_sqlite_function, utcnow
 from server.sqlite_driver import DEFERRABLE
 
 GENESIS = b"\x00" * 32
@@ -128,7 +128,7 @@ _INSERT = AuditEvent.__table__.insert()
 
 # --- SQLite: the append as one statement ---------------------------------------------------------
 # The embedded database runs in this process, so the HMAC can be computed inside the INSERT by a
-# function registered on each connection (sqlite_functions; the key never enters the database).
+# function registered on each connection (register_sqlite_function below; the key never enters the database).
 # One statement reads the chain's head (the genesis for a new chain: migration 0012's trigger then
 # creates the head) and writes the row; nothing reads its result, so it is DEFERRABLE and travels
 # with the request's next statement or its COMMIT (server/sqlite_driver.py). The transaction holds
@@ -140,9 +140,7 @@ def _sqlite_mac(head: str, seq: int, tail: str, prev_mac: bytes) -> bytes:
     return hmac.new(_key(), (head + str(seq) + tail).encode() + prev_mac, hashlib.sha256).digest()
 
 
-def sqlite_functions() -> list[tuple[str, int, object]]:
-    """(name, number of arguments, function) to register on every SQLite connection (server/db.py)."""
-    return [("tsunagu_audit_mac", 4, _sqlite_mac)]
+register_sqlite_function("tsunagu_audit_mac", 4, _sqlite_mac)
 
 
 _SQLITE_APPEND = text(

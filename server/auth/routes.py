@@ -18,6 +18,7 @@ from server.auth import service
 from server.auth.models import WebSession
 from server.auth.sessions import Current, clear_cookie, session_cookie, start_anonymous
 from server.config import Settings
+from server.demo.service import demo_personas
 from server.errors import DomainError, NotFound
 from server.i18n import gettext as _
 from server.rendering import page
@@ -86,12 +87,7 @@ async def signin_page(request: Request, db: AsyncSession, current: Current, sett
         return Redirect(safe_next(next), status_code=303)
     personas: list[dict] = []
     if settings.demo:
-        try:
-            from server.demo.service import demo_personas
-        except ImportError:  # the demo domain may not have landed yet
-            pass
-        else:
-            personas = await demo_personas(db)
+        personas = await demo_personas(db)
     return page(request, "auth/signin.html", {"next": safe_next(next), "personas": personas})
 
 

@@ -20,10 +20,13 @@ import uuid
 
 from sqlalchemy import select
 
+from server.assignments import service as assignments
 from server.casework import service
 from server.casework.models import Gap
+from server.concerns import service as concerns
 from server.concerns.models import Concern
 from server.db import utcnow
+from server.households import service as households
 from server.i18n import TOKYO
 from server.scope import build_scope
 
@@ -51,10 +54,6 @@ ASSESSMENT = {
 
 
 async def seed_casework(session, town, rng: random.Random) -> None:
-    from server.assignments import service as assignments
-    from server.concerns import service as concerns
-    from server.households import service as households
-
     coord, csw = town.people["社協コーディネーター"], town.people["CSW"]
     centre, commissioner = town.people["地域包括"], town.people["民生委員"]
     o = town.orgs

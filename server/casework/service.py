@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import sealing
@@ -45,10 +45,12 @@ from server.casework.models import (
 )
 from server.clock import today_tokyo
 from server.concerns.models import Concern, ConcernEvent
-from server.db import add_unless_duplicate, utcnow
+from server.db import utcnow
 from server.errors import Conflict, Invalid, NotFound
 from server.households.models import Person
+from server.households.rules import has_consent
 from server.i18n import N_
+from server.idempotency import add_unless_duplicate
 from server.rollups import hooks as rollups
 from server.scope import Scope, require_household
 from server.users.models import User
@@ -207,8 +209,6 @@ SHARER_NOT_MEMBER = N_("Sharing under the support meeting is refused: your organ
 
 async def household_consents(session: AsyncSession, household_id: int) -> bool:
     """本人同意 holds when every living, unmerged member consents to sharing with professionals now."""
-    from server.households.service import has_consent
-
     people = (await session.scalars(select(Person).where(
         Person.household_id == household_id, Person.merged_into_id.is_(None), Person.deceased_on.is_(None)))).all()
     if not people:
@@ -355,7 +355,6 @@ async def save_meeting(session: AsyncSession, *, actor: User, scope: Scope, muni
         session.add(row)
         await session.flush()
     row.name, row.law = name, law
-    from sqlalchemy import delete
 
     await session.execute(delete(SupportMeetingMember).where(SupportMeetingMember.meeting_id == row.id))
     for org_id in sorted(orgs):

@@ -13,13 +13,12 @@ import uuid
 from sqlalchemy import select
 
 from server.concerns import service
+from server.concerns.models import ConcernRoute
 from server.households.models import Household
 from server.scope import build_scope, visible_households
 
 
 async def seed_routes(session, town, rng: random.Random) -> None:
-    from server.concerns.models import ConcernRoute
-
     d, o, city = town.districts, town.orgs, town.city.id
     rules = [
         (d["中央地区"].id, "elderly", None, o["support_centre_1"].id),

@@ -26,13 +26,13 @@ from server.concerns.models import (
     ConcernSettings,
     Holiday,
 )
-from server.concerns.service import unseal
+from server.concerns.service import mark_read, unseal
 from server.concerns.targets import DEFAULTS
 from server.concerns.transitions import OPEN, actions_from, reporter_status
 from server.db import utcnow
 from server.errors import NotFound
 from server.households.models import Household
-from server.scope import Scope
+from server.scope import Scope, household_clause
 from server.users.models import RoleGrant, User
 
 LIST_LIMIT = 200
@@ -107,8 +107,6 @@ async def inbox(session: AsyncSession, *, actor: User, scope: Scope) -> dict:
 
 
 async def _in_scope(session: AsyncSession, scope: Scope, household_id: int) -> bool:
-    from server.scope import household_clause
-
     return (await session.scalar(select(Household.id).where(
         Household.id == household_id, await household_clause(session, scope, one=True)))) is not None
 
@@ -177,8 +175,6 @@ async def detail(session: AsyncSession, *, actor: User, scope: Scope, concern_id
     if role in ("org", "coordinator"):
         out.moves = [(e, u, unseal(e.text_sealed, "event")) for e, u in events if e.kind in ("move", "route")]
     if role == "reporter" or actor.id in (row.reporter_id, row.holder_id):
-        from server.concerns.service import mark_read
-
         await mark_read(session, row, actor)
     await record(session, action="concern.viewed", actor_id=actor.id, municipality_id=row.municipality_id,
                  object_type="concern", object_id=row.id, ids=[row.household_id] if row.household_id else None)

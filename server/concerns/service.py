@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import sealing
 from server.areas.models import Area, Organisation
+from server.assignments.models import Assignment
 from server.audit.actions import register
 from server.audit.service import record
 from server.concerns import routing, targets
@@ -46,10 +47,13 @@ from server.concerns.transitions import (
     SYSTEM_ACTIONS,
     next_state,
 )
-from server.db import add_unless_duplicate, utcnow
+from server.contacts.models import URGENCY_FOR, note_of
+from server.db import utcnow
 from server.errors import Conflict, Invalid, NotFound
 from server.households.models import Household, Person
+from server.households.rules import has_consent
 from server.i18n import N_
+from server.idempotency import add_unless_duplicate
 from server.rollups.hooks import concern_changed, concern_keys
 from server.scope import Scope, build_scope, require_household
 from server.users.models import RoleGrant, User
@@ -105,8 +109,6 @@ async def _basis(session: AsyncSession, category: str, urgency: str, household: 
     if urgency == "emergency":
         return "emergency"
     if household is not None:
-        from server.households.service import has_consent
-
         for person in (await session.scalars(select(Person).where(
                 Person.household_id == household.id, Person.merged_into_id.is_(None)))).all():
             if await has_consent(session, person, "share"):
@@ -207,8 +209,6 @@ async def raise_concern(session: AsyncSession, *, actor: User, client_id: str, t
 
 async def _formerly_assigned(session: AsyncSession, user_id: int, household_id: int) -> Household:
     """The household if the person was assigned to it once (an ended assignment), else NotFound."""
-    from server.assignments.models import Assignment
-
     row = (await session.scalars(select(Household).join(Assignment, Assignment.household_id == Household.id).where(
         Household.id == household_id, Assignment.user_id == user_id, Assignment.valid_to.is_not(None)))).first()
     if row is None:
@@ -250,9 +250,6 @@ async def raise_from_contact(session: AsyncSession, *, actor: User, contact, hou
                              audit: bool = True) -> tuple[Concern, bool]:
     """A 気になる / 要連絡 / 緊急 contact's "tell a professional": a real concern, routed at once.
     Category "other" until the reporter completes it; the target group follows the household."""
-    from server.contacts.models import URGENCY_FOR
-    from server.contacts.service import note_of
-
     found = (await session.scalars(select(Concern).where(Concern.contact_id == contact.id))).first()
     if found is not None:
         return found, False
@@ -541,7 +538,6 @@ async def save_targets(session: AsyncSession, *, actor: User, scope: Scope, muni
         row = ConcernSettings(municipality_id=municipality_id)
         session.add(row)
     row.emergency_minutes, row.soon_days, row.normal_days = emergency_minutes, soon_days, normal_days
-    from sqlalchemy import delete
 
     await session.execute(delete(Holiday).where(Holiday.municipality_id == municipality_id))
     for is_open, days in ((False, holidays), (True, open_days)):

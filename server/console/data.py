@@ -21,7 +21,7 @@ from server import clock
 from server.areas.models import Area
 from server.console import suppress as sup
 from server.console.figures import MEASURES
-from server.console.periods import Period, fy_months
+from server.console.periods import Period, fy_months, fy_of
 from server.rollups.models import RollupCount, RollupSnapshot
 
 CUBE_TTL = 2 * 3600  # the scheduled job (server.rollups.jobs) rebuilds them every hour
@@ -102,8 +102,6 @@ async def published_cube(session: AsyncSession, prefecture_id: int, key: str, *,
 
 async def warm_published(session: AsyncSession, *, today: dt.date | None = None) -> int:
     """Rebuilds every prefecture's published cubes for this fiscal year and the newest snapshot day."""
-    from server.console.periods import fy_of
-
     today = today or clock.today_tokyo()
     fy = fy_of(today.year, today.month)
     day = await session.scalar(select(func.max(RollupSnapshot.day)))

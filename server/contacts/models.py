@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server import sealing
 from server.db import Base, JSONList, UTCDateTime, utcnow
 
 METHODS = ("visit", "visit_absent", "exterior", "phone", "greeting", "salon", "other")
@@ -120,3 +121,8 @@ class Revisit(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_reason: Mapped[str | None] = mapped_column(String(16))  # contact / withdrawn / died / ended
+
+
+def note_of(contact: Contact) -> str:
+    """The contact's note, unsealed (kept beside the model so concerns can quote it without the contacts service)."""
+    return sealing.unseal(contact.note_sealed, "contacts.note") or ""

@@ -11,13 +11,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from server.activity import compile as counting
+from server.activity.queries import logged_rows
 from server.assignments.models import Assignment
-from server.contacts.models import CONTENTS, FIELDS, OTHER_ACTIVITIES, Contact, Revisit
+from server.concerns.models import Concern
+from server.contacts.models import CONTENTS, FIELDS, OTHER_ACTIVITIES, ActivityItem, Contact, Revisit
 from server.db import utcnow
 from server.households.models import Household, Person
 from server.i18n import TOKYO
 from server.scope import Scope
+from server.users.models import User
 
 
 @dataclass
@@ -114,11 +119,6 @@ async def timeline_with_details(session: AsyncSession, household_id: int, limit:
     """The household's timeline, newest first (corrected and withdrawn entries stay, shown as
     such), with each entry's activity items, the concern it raised, author and owner, in one
     query (one row per item): (contacts, items by contact, flag by contact, users by id)."""
-    from sqlalchemy.orm import aliased
-
-    from server.concerns.models import Concern
-    from server.contacts.models import ActivityItem
-    from server.users.models import User
 
     author, owner = aliased(User), aliased(User)
     recent = (select(Contact.id).where(Contact.household_id == household_id)
@@ -170,9 +170,6 @@ class MonthBlocks:
 async def month_blocks(session: AsyncSession, owner_id: int, year: int, month: int) -> MonthBlocks:
     """The five blocks of the activity record for one commissioner and one Tokyo month, live
     (what was logged; the counting itself lives in server/activity/compile.py)."""
-    from server.activity import compile as counting
-    from server.activity.queries import logged_rows
-
     contacts, activities = (await logged_rows(session, [owner_id], year, month))[owner_id]
     f = counting.compile_month(contacts, activities)
     return MonthBlocks(

@@ -10,6 +10,9 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.sessions import Current
+from server.concerns.queries import (
+    unread_replies,  # replies to their concerns (the concerns issue)
+)
 from server.contacts import labels, service, views
 from server.contacts.models import (
     CONTENTS,
@@ -62,9 +65,6 @@ async def round_response(request: Request, db: AsyncSession, current: Current, s
     scope = current.require_scope()
     scope.require("volunteer", "commissioner")
     view = await views.view_round(db, actor=current.user, scope=scope, saved_id=saved, page=page_number)
-    from server.concerns.queries import (
-        unread_replies,  # replies to their concerns (the concerns issue)
-    )
 
     return page(request, "contacts/round.html", {
         "view": view, "new_client_id": new_client_id, "undone": undone, "scope": scope, "role": scope.home_role,

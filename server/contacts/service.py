@@ -32,9 +32,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from server import sealing
+from server.activity.service import month_locked as submitted
 from server.assignments.service import holds_role
 from server.audit.actions import register
 from server.audit.service import record
+from server.concerns.service import raise_from_contact, withdraw_with_contact
 from server.contacts.models import (
     CONTENTS,
     FIELDS,
@@ -52,8 +54,9 @@ from server.contacts.models import (
 from server.db import read_before_write, utcnow
 from server.errors import Invalid, NotFound
 from server.households.models import Household, Person, WatchSettings
-from server.households.service import DEFAULT_SETTINGS
+from server.households.rules import DEFAULT_SETTINGS
 from server.i18n import N_, TOKYO
+from server.idempotency import check_client_id
 from server.rollups.hooks import contact_changed
 from server.scope import Scope, household_clause, require_household
 from server.sqlite_driver import DEFERRABLE
@@ -102,8 +105,6 @@ def previous_month_start(day: dt.date) -> dt.date:
 
 async def month_locked(session: AsyncSession, owner_id: int, when: dt.datetime | dt.date) -> bool:
     """Whether the owner's activity record for the month of `when` is submitted (server/activity)."""
-    from server.activity.service import month_locked as submitted
-
     return await submitted(session, owner_id, when)
 
 
@@ -133,13 +134,6 @@ async def _owner(session: AsyncSession, actor: User, scope: Scope, municipality_
     if "volunteer" in scope.roles:
         return actor.id, "volunteer"
     return actor.id, "coordinator"
-
-
-def _check_client_id(client_id: str | None) -> str:
-    client_id = (client_id or "").strip()
-    if not 8 <= len(client_id) <= 64 or not all(c.isalnum() or c in "-_:" for c in client_id):
-        raise Invalid(fields={"client_id": N_("The form was incomplete. Please reload the page and try again.")})
-    return client_id
 
 
 async def _validate(session: AsyncSession, data: ContactInput, household: Household, owner_id: int, owner_role: str,
@@ -256,7 +250,7 @@ async def log_contact(session: AsyncSession, *, actor: User, scope: Scope, data:
     existing_id, has_open_revisit, members_json, settings_id, visit_methods, absent_counts, salon_counts = found[5:]
     members = [i for i in (json.loads(members_json) if isinstance(members_json, str) else members_json or [])
                if i is not None]
-    client_id = _check_client_id(data.client_id)
+    client_id = check_client_id(data.client_id)
     if existing_id is not None:
         existing = await session.get(Contact, existing_id)
         if existing.household_id != household.id:
@@ -328,8 +322,6 @@ async def _after_log(session: AsyncSession, actor: User, row: Contact, household
     if data.revisit_on is not None:
         session.add(Revisit(household_id=household.id, contact_id=row.id, user_id=row.owner_id, due_on=data.revisit_on))
     if data.flag_concern:
-        from server.concerns.service import raise_from_contact
-
         loaded = household if isinstance(household, Household) else await session.get(Household, household.id)
         await raise_from_contact(session, actor=actor, contact=row, household=loaded, audit=audit)
     if row.counts_for_cadence and (household.last_contact_at is None or row.occurred_at > household.last_contact_at):
@@ -363,7 +355,7 @@ async def _editable(session: AsyncSession, actor: User, scope: Scope, contact_id
     return row, household
 
 
-async def _refresh_last_contact(session: AsyncSession, household: Household) -> None:
+async def refresh_last_contact(session: AsyncSession, household: Household) -> None:
     household.last_contact_at = await session.scalar(select(func.max(Contact.occurred_at)).where(
         Contact.household_id == household.id, Contact.superseded_at.is_(None), Contact.withdrawn_at.is_(None),
         Contact.counts_for_cadence.is_(True)))
@@ -378,11 +370,9 @@ async def withdraw_contact(session: AsyncSession, *, actor: User, scope: Scope, 
                           outcome=row.outcome, n=-1)
     await session.execute(update(Revisit).where(Revisit.contact_id == row.id, Revisit.closed_at.is_(None))
                           .values(closed_at=now, closed_reason="withdrawn"))
-    from server.concerns.service import withdraw_with_contact
-
     await withdraw_with_contact(session, contact_id=row.id)
     await session.flush()
-    await _refresh_last_contact(session, household)
+    await refresh_last_contact(session, household)
     await record(session, action="contact.withdrawn", actor_id=actor.id, municipality_id=row.municipality_id,
                  object_type="contact", object_id=row.id, ids=row.met_person_ids or None,
                  on_behalf_of_id=row.on_behalf_of_id)
@@ -408,7 +398,7 @@ async def correct_contact(session: AsyncSession, *, actor: User, scope: Scope, c
                           .values(closed_at=old.superseded_at, closed_reason="withdrawn"))
     # The old contact's concern stays linked to it: what was decided then is kept as made.
     await session.flush()
-    await _refresh_last_contact(session, household)
+    await refresh_last_contact(session, household)
     await record(session, action="contact.corrected", actor_id=actor.id, municipality_id=new.municipality_id,
                  object_type="contact", object_id=new.id, ids=[old.id], on_behalf_of_id=new.on_behalf_of_id)
     return new
@@ -418,7 +408,7 @@ async def log_activity(session: AsyncSession, *, actor: User, scope: Scope, clie
                        occurred_on: dt.date | None, on_behalf_of: int | None = None,
                        municipality_id: int | None = None) -> tuple[Activity, bool]:
     """A stand-alone その他の活動 entry, or an activity day without a resident ("day")."""
-    client_id = _check_client_id(client_id)
+    client_id = check_client_id(client_id)
     found = (await session.scalars(select(Activity).where(Activity.author_id == actor.id,
                                                           Activity.client_id == client_id))).first()
     if found is not None:
@@ -470,8 +460,6 @@ async def withdraw_activity(session: AsyncSession, *, actor: User, activity_id: 
 async def flag_concern(session: AsyncSession, *, actor: User, scope: Scope, contact_id: int):
     """"Flag a concern" offered right after a 気になる / 要連絡 / 緊急 contact was saved: a real concern,
     routed at once (server/concerns). Never blocked by consent; a second request returns the same one."""
-    from server.concerns.service import raise_from_contact
-
     row = await session.get(Contact, contact_id)
     if row is None or row.author_id != actor.id:
         raise NotFound()
@@ -480,10 +468,6 @@ async def flag_concern(session: AsyncSession, *, actor: User, scope: Scope, cont
         raise Invalid(fields={"flag_concern": N_("A concern is flagged from 'something to watch', 'must tell' or 'emergency'.")})
     concern, _created = await raise_from_contact(session, actor=actor, contact=row, household=household)
     return concern
-
-
-def note_of(contact: Contact) -> str:
-    return sealing.unseal(contact.note_sealed, "contacts.note") or ""
 
 
 async def log_gathering_contact(session: AsyncSession, *, actor: User, owner_role: str, household_id: int,
@@ -495,7 +479,7 @@ async def log_gathering_contact(session: AsyncSession, *, actor: User, owner_rol
     household's watch-over has ended, the day is outside the back-dating window, or (for plain
     attendance) the municipality does not count salon attendance. Raising a concern is never
     blocked by consent; "met" names the person only when they consent to watch-over."""
-    client_id = _check_client_id(client_id)
+    client_id = check_client_id(client_id)
     found = await _existing(session, actor.id, client_id)
     if found is not None:
         return found, False

@@ -12,7 +12,7 @@ from server.assignments.service import live_assignments
 from server.audit.service import record
 from server.concerns.models import Concern
 from server.contacts import queries, service
-from server.contacts.models import Activity, ActivityItem, Contact
+from server.contacts.models import Activity, ActivityItem, Contact, note_of
 from server.db import utcnow
 from server.errors import NotFound
 from server.households.models import Person
@@ -93,7 +93,7 @@ async def correction_form(session: AsyncSession, *, actor: User, scope: Scope, c
     ctx = await contact_form(session, actor=actor, scope=scope, household_id=contact.household_id)
     items = (await session.scalars(select(ActivityItem).where(ActivityItem.contact_id == contact.id))).all()
     values = {
-        "method": contact.method, "outcome": contact.outcome, "signs": contact.signs, "note": service.note_of(contact),
+        "method": contact.method, "outcome": contact.outcome, "signs": contact.signs, "note": note_of(contact),
         "occurred_at": contact.occurred_at.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M"),
         "duration": contact.duration_minutes or "", "met": contact.met_person_ids, "met_given": "1",
         "liaison": [i.liaison_with for i in items if i.kind == "liaison"],

@@ -9,6 +9,15 @@ from litestar.response import Redirect, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.sessions import Current
+from server.casework.queries import (
+    open_actions,  # follow-up actions from case conferences (casework)
+)
+from server.concerns.queries import (
+    unread_replies,  # replies the person has not read yet (concerns)
+)
+from server.contacts.routes import (
+    round_response,  # 今日の見守り is their home screen (watch-over)
+)
 from server.i18n import LOCALES
 from server.rendering import page
 from server.users import service as users_service
@@ -23,17 +32,7 @@ async def index(current: Current) -> Redirect:
 async def home(request: Request, db: AsyncSession, current: Current) -> Response:
     scope = current.require_scope()
     if scope.home_role in ("commissioner", "volunteer"):
-        from server.contacts.routes import (
-            round_response,  # 今日の見守り is their home screen (watch-over)
-        )
-
         return await round_response(request, db, current)
-    from server.casework.queries import (
-        open_actions,  # follow-up actions from case conferences (casework)
-    )
-    from server.concerns.queries import (
-        unread_replies,  # replies the person has not read yet (concerns)
-    )
 
     return page(request, "home/home.html", {"scope": scope, "role": scope.home_role,
                                             "unread_replies": await unread_replies(db, current.user),

@@ -29,13 +29,14 @@ from server.areas.models import Area
 from server.audit.service import record
 from server.clock import today_tokyo
 from server.db import utcnow
-from server.errors import Invalid
+from server.errors import Invalid, NotFound
 from server.households.labels import TYPE_LABELS
 from server.households.models import CADENCES, HOUSEHOLD_TYPES, Household, Person
-from server.households.service import PHONE_RE, model_for, watch_settings
-from server.households.text import clean, normalise
+from server.households.rules import model_for, watch_settings
+from server.households.service import PHONE_RE
 from server.i18n import N_
 from server.scope import Scope
+from server.text import clean, normalise
 from server.users.models import User
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -312,8 +313,6 @@ async def roster_csv(session: AsyncSession, *, actor: User, scope: Scope, area_i
     """A neighbourhood's roster in the template's columns (no sensitive fields); audited with the ids."""
     area = await session.get(Area, area_id)
     if area is None or area.level != "neighbourhood":
-        from server.errors import NotFound
-
         raise NotFound()
     scope.require_coordinator_of(area.municipality_id)
     households = (await session.scalars(select(Household).where(Household.area_id == area.id, Household.status != "ended")

@@ -14,6 +14,7 @@ import uuid
 
 from server import sealing
 from server.assignments import service as assignments
+from server.config import load
 from server.contacts import service as contacts
 from server.db import utcnow
 from server.households import service as households
@@ -43,11 +44,7 @@ def _name(rng: random.Random, family: tuple[str, str], young: bool = False) -> t
 
 
 async def seed_households(session, town, rng: random.Random) -> None:
-    from server.config import load
-
-    try:
-        sealing._aead()
-    except RuntimeError:
+    if not sealing.configured():
         sealing.configure(load().data_key)
     coord = town.people["社協コーディネーター"]
     scope = await build_scope(session, coord)

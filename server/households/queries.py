@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.areas.models import Area
 from server.audit.models import AuditEvent
 from server.households.models import Consent, Household, Person
-from server.households.text import normalise
 from server.scope import Scope, household_clause
+from server.text import normalise
 
 VIEW_ACTIONS = ("household.viewed", "household.sensitive_viewed", "round.viewed", "search.viewed",
                 "roster.exported")

@@ -23,6 +23,7 @@ from server.forms import (
     text,
 )
 from server.households import csvimport, labels, queries, service, views
+from server.households import rules as watch_rules
 from server.households.models import (
     CADENCES,
     CONSENT_METHODS,
@@ -34,6 +35,7 @@ from server.households.models import (
     PURPOSES,
 )
 from server.rendering import page
+from server.scope import require_household
 
 VIEWERS = {"access": ("volunteer", "commissioner", "coordinator", "professional")}  # professionals: their concerns' households
 COORDINATOR = {"access": ("coordinator",)}
@@ -195,7 +197,6 @@ def person_input(data) -> service.PersonInput:
 @get("/households/{household_id:int}/people/new", opt=COORDINATOR)
 async def person_new(request: Request, db: AsyncSession, current: Current, household_id: int) -> Response:
     scope = current.require_scope()
-    from server.scope import require_household
 
     h = await require_household(db, scope, household_id)
     scope.require_coordinator_of(h.municipality_id)
@@ -287,7 +288,7 @@ async def person_merge(request: Request, db: AsyncSession, current: Current, per
 async def settings_page(request: Request, db: AsyncSession, current: Current, m: int | None = None) -> Response:
     scope = current.require_scope()
     municipality_id = municipality_of(scope, m)
-    rules = await service.watch_settings(db, municipality_id)
+    rules = await watch_rules.watch_settings(db, municipality_id)
     return page(request, "households/settings.html", {"rules": rules, "errors": {}, "m": municipality_id, **_codes()})
 
 
@@ -305,7 +306,7 @@ async def settings_save(request: Request, db: AsyncSession, current: Current) ->
             term_end_month=integer(text(data, "term_end_month", 4)) or 0,
             term_end_day=integer(text(data, "term_end_day", 4)) or 0)
     except Invalid as exc:
-        rules = await service.watch_settings(db, municipality_id)
+        rules = await watch_rules.watch_settings(db, municipality_id)
         return page(request, "households/settings.html", {"rules": rules, "errors": exc.fields, "m": municipality_id,
                                                           **_codes()}, status=422)
     return Redirect("/watch-settings?saved=1", status_code=303)

@@ -26,10 +26,11 @@ from server.areas.models import Area
 from server.audit.actions import register
 from server.audit.service import record
 from server.clock import today_tokyo
+from server.concerns.service import close_on_death
+from server.contacts.models import METHODS, Contact, Revisit
 from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households.models import (
-    CADENCES,
     CONSENT_METHODS,
     CONSENT_MODELS,
     END_REASONS,
@@ -43,9 +44,18 @@ from server.households.models import (
     StatusChange,
     WatchSettings,
 )
-from server.households.text import clean, normalise
+from server.households.rules import (
+    cadence as check_cadence,
+)
+from server.households.rules import (
+    effective,
+    has_consent,
+    latest_consents,
+    watch_settings,
+)
 from server.i18n import N_
 from server.scope import Scope, require_household, require_person
+from server.text import clean, normalise
 from server.users.models import User
 
 register({
@@ -70,38 +80,17 @@ register({
 
 MAX_TAGS = 20
 PHONE_RE = re.compile(r"^\+?[0-9()\- ]{3,20}$")
-DEFAULT_SETTINGS = dict(consent_watch="presumed", consent_share="explicit", consent_evacuation="explicit",
-                        visit_methods=["visit", "visit_absent", "exterior"], absent_counts=True,
-                        salon_counts_for_cadence=True, term_end_month=11, term_end_day=30)
+
 
 
 
 
 # --- municipality rules ------------------------------------------------------------------------
 
-async def watch_settings(session: AsyncSession, municipality_id: int) -> WatchSettings:
-    """The municipality's rules, or the documented defaults (not saved) when it has none."""
-    row = await session.get(WatchSettings, municipality_id)
-    return row or default_watch_settings(municipality_id)
-
-
-def default_watch_settings(municipality_id: int) -> WatchSettings:
-    return WatchSettings(municipality_id=municipality_id, **DEFAULT_SETTINGS)
-
-
-def model_for(rules: WatchSettings, purpose: str) -> str:
-    if purpose == "sensitive":
-        return "explicit"
-    return {"watch": rules.consent_watch, "share": rules.consent_share,
-            "evacuation": rules.consent_evacuation}[purpose]
-
-
 async def update_watch_settings(session: AsyncSession, *, actor: User, scope: Scope, municipality_id: int,
                                 consent_watch: str, consent_share: str, consent_evacuation: str,
                                 visit_methods: list[str], absent_counts: bool, salon_counts_for_cadence: bool,
                                 term_end_month: int, term_end_day: int) -> WatchSettings:
-    from server.contacts.models import METHODS
-
     scope.require_coordinator_of(municipality_id)
     errors = {}
     for name, value in (("consent_watch", consent_watch), ("consent_share", consent_share),
@@ -146,18 +135,6 @@ def _tags(values: list[str] | None, limit: int = MAX_TAGS) -> list[str]:
     return out[:limit]
 
 
-def _cadence(cadence: str, days: int | None, errors: dict) -> tuple[str, int]:
-    if cadence in CADENCES:
-        return cadence, CADENCES[cadence]
-    if cadence == "days":
-        if days is None or not 1 <= days <= 365:
-            errors["cadence_days"] = N_("Enter a number of days from 1 to 365.")
-            return cadence, 30
-        return cadence, days
-    errors["cadence"] = N_("Choose how often to visit.")
-    return "monthly", 30
-
-
 async def _neighbourhood(session: AsyncSession, scope: Scope, area_id: int | None, errors: dict) -> Area | None:
     area = await session.get(Area, area_id) if area_id else None
     if area is None or area.level != "neighbourhood" or not scope.coordinates(area.municipality_id):
@@ -187,7 +164,7 @@ async def _check_household(session: AsyncSession, scope: Scope, data: HouseholdI
         errors["address"] = N_("Enter the address.")
     if any(t not in HOUSEHOLD_TYPES for t in data.types):
         errors["types"] = N_("Choose from the listed household types.")
-    _cadence(data.cadence, data.cadence_days, errors)
+    check_cadence(data.cadence, data.cadence_days, errors)
     if (data.lat is None) != (data.lng is None) or (
             data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.lng <= 180)):
         errors["lat"] = N_("Enter both latitude and longitude, or neither.")
@@ -202,7 +179,7 @@ async def create_household(session: AsyncSession, *, actor: User, scope: Scope, 
     if errors:
         raise Invalid(fields=errors)
     assert area is not None
-    cadence, days = _cadence(data.cadence, data.cadence_days, {})
+    cadence, days = check_cadence(data.cadence, data.cadence_days, {})
     address = clean(data.address, 200)
     row = Household(municipality_id=area.municipality_id, area_id=area.id, address=address,
                     address_norm=normalise(address), lat=data.lat, lng=data.lng,
@@ -229,7 +206,7 @@ async def update_household(session: AsyncSession, *, actor: User, scope: Scope, 
     row.address_norm = normalise(row.address)
     row.lat, row.lng = data.lat, data.lng
     row.types, row.needs = sorted(set(data.types)), _tags(data.needs)
-    row.cadence, row.cadence_days = _cadence(data.cadence, data.cadence_days, {})
+    row.cadence, row.cadence_days = check_cadence(data.cadence, data.cadence_days, {})
     if not keep_notes:
         row.notes_sealed = sealing.seal(data.notes.strip(), "households.notes")
     await session.flush()
@@ -357,8 +334,6 @@ def household_notes(household: Household) -> str:
 async def merge_persons(session: AsyncSession, *, actor: User, scope: Scope, keep_id: int, merge_id: int) -> Person:
     """Two records of the same resident become one: the kept record takes what it lacks from the
     other, consents and contacts' "met" lists move over, the other is marked merged."""
-    from server.contacts.models import Contact
-
     if keep_id == merge_id:
         raise Invalid(fields={"merge_id": N_("Choose two different records.")})
     keep = await require_person(session, scope, keep_id)
@@ -390,28 +365,6 @@ async def merge_persons(session: AsyncSession, *, actor: User, scope: Scope, kee
 
 
 # --- consent -----------------------------------------------------------------------------------
-
-async def latest_consents(session: AsyncSession, person_ids: list[int]) -> dict[tuple[int, str], Consent]:
-    if not person_ids:
-        return {}
-    rows = (await session.scalars(
-        select(Consent).where(Consent.person_id.in_(person_ids)).order_by(Consent.id))).all()
-    return {(r.person_id, r.purpose): r for r in rows}
-
-
-def effective(rules: WatchSettings, purpose: str, row: Consent | None) -> bool:
-    if row is None:
-        return model_for(rules, purpose) != "explicit"
-    if row.withdrawn_at is not None:
-        return False
-    return row.given
-
-
-async def has_consent(session: AsyncSession, person: Person, purpose: str) -> bool:
-    rules = await watch_settings(session, person.municipality_id)
-    rows = await latest_consents(session, [person.id])
-    return effective(rules, purpose, rows.get((person.id, purpose)))
-
 
 async def _recompute_person(session: AsyncSession, person: Person, rules: WatchSettings) -> None:
     if person.merged_into_id is not None or person.deceased_on is not None:
@@ -532,9 +485,6 @@ async def change_status(session: AsyncSession, *, actor: User, scope: Scope, hou
 
 async def close_open_items(session: AsyncSession, household_id: int, reason: str) -> None:
     """Quietly: nothing open remains to remind anyone (a death must not produce reminders)."""
-    from server.concerns.service import close_on_death
-    from server.contacts.models import Revisit
-
     now = utcnow()
     await session.execute(update(Revisit).where(Revisit.household_id == household_id, Revisit.closed_at.is_(None))
                           .values(closed_at=now, closed_reason=reason))
@@ -551,8 +501,6 @@ async def record_death(session: AsyncSession, *, actor: User, scope: Scope, pers
         raise Invalid(fields={"on": N_("Enter the date (not in the future).")})
     person.deceased_on, person.watch_ok = on, False
     await session.flush()
-    from server.concerns.service import close_on_death
-
     await close_on_death(session, person_id=person.id)
     if person.household_id:
         living = (await session.scalar(select(func.count(Person.id)).where(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.areas.models import Area
 from server.assignments.models import Assignment
 from server.assignments.service import candidates as assignment_candidates
+from server.assignments.service import live
 from server.audit.actions import ACTIONS
 from server.audit.service import record
 from server.concerns.models import Concern
@@ -19,6 +20,7 @@ from server.contacts.service import EDIT_WINDOW, may_edit
 from server.db import utcnow
 from server.errors import NotFound
 from server.households import queries, service
+from server.households import rules as watch_rules
 from server.households.models import (
     Consent,
     Household,
@@ -67,7 +69,7 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
     if found is None:
         raise NotFound()
     household, area, rules = found
-    rules = rules or service.default_watch_settings(household.municipality_id)
+    rules = rules or watch_rules.default_watch_settings(household.municipality_id)
     coordinator = scope.coordinates(household.municipality_id)
     everyone, latest = await queries.members_with_consents(session, household.id)
     # Coordinators see every member (to record consent); others only those consenting to watch-over.
@@ -77,9 +79,8 @@ async def view_household(session: AsyncSession, *, actor: User, scope: Scope, ho
     for p in people:
         consents[p.id] = {purpose: latest[(p.id, purpose)] for purpose in ("watch", "share", "evacuation", "sensitive")
                           if (p.id, purpose) in latest}
-        effective[p.id] = {purpose: service.effective(rules, purpose, latest.get((p.id, purpose)))
+        effective[p.id] = {purpose: watch_rules.effective(rules, purpose, latest.get((p.id, purpose)))
                            for purpose in ("watch", "share", "evacuation", "sensitive")}
-    from server.assignments.service import live
 
     assignments = [(a, u) for a, u in (await session.execute(
         select(Assignment, User).join(User, User.id == Assignment.user_id).where(

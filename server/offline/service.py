@@ -24,6 +24,7 @@ from server.audit.actions import register
 from server.audit.service import record
 from server.db import utcnow
 from server.errors import Invalid, NotFound
+from server.households.models import Household
 from server.i18n import N_
 from server.offline import keys
 from server.offline import kinds as _kinds  # noqa: F401 - registers the watch-over kinds
@@ -177,8 +178,6 @@ async def _one(session: AsyncSession, actor: User, scope: Scope, e: Incoming, ke
 
 
 async def _hold(session: AsyncSession, actor: User, row: SyncEntry, reason: str, payload: dict) -> SyncEntry:
-    from server.households.models import Household
-
     if row.household_id is not None:
         household = await session.get(Household, row.household_id)
         if household is not None:

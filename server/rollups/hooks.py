@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.i18n import TOKYO
+from server.salons.models import Attendance, Followup, SalonSession
 from server.sqlite_driver import DEFERRABLE
 
 # Upper bounds (hours) of the duration histogram's buckets: log-spaced, the last one open.
@@ -137,8 +138,6 @@ def gap_keys(row) -> Counter:  # a server.casework.models.Gap (or a row of its c
 async def salon_keys(session: AsyncSession, salon_id: int) -> Counter:
     """What one salon contributes: sessions held / cancelled, attendance by status (month of the
     session), absence follow-ups by state (month opened). Small: a salon has tens of sessions a year."""
-    from server.salons.models import Attendance, Followup, SalonSession
-
     k: Counter = Counter()
     sessions = (await session.execute(select(SalonSession.id, SalonSession.starts_at, SalonSession.status,
                                              SalonSession.attendance_taken_at)

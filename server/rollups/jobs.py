@@ -10,6 +10,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.console.data import warm_published
+from server.db import make_engine, make_sessionmaker
 from server.rollups.snapshot import take_snapshot
 
 log = logging.getLogger("tsunagu.jobs")
@@ -21,16 +23,12 @@ async def run_jobs(session: AsyncSession, *, warm: bool = False) -> dict[str, in
     cubes, which live in this process's memory."""
     out = {"snapshot_rows": await take_snapshot(session)}
     if warm:
-        from server.console.data import warm_published
-
         out["published_cubes"] = await warm_published(session)
     return out
 
 
 def install_scheduler(app, settings) -> None:
     """Adds the hourly job task to a Litestar app (not used by tests: they call run_jobs directly)."""
-    from server.db import make_engine, make_sessionmaker
-
     state: dict = {}
 
     async def loop() -> None:

@@ -11,9 +11,12 @@ from collections import Counter, defaultdict
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.casework.models import Gap
+from server.concerns.models import Concern
 from server.rollups.areas import ancestor_map
 from server.rollups.hooks import concern_keys, gap_keys, salon_keys
 from server.rollups.models import RollupCount
+from server.salons.models import Salon
 
 _ANC = """WITH anc(area_id, anc_id) AS (
   SELECT id, id FROM areas
@@ -49,10 +52,6 @@ async def _insert(session: AsyncSession, anc: dict[int, tuple[int, ...]], per_ar
 
 async def rebuild(session: AsyncSession) -> int:
     """Replaces every rollup row; returns how many rows there are now."""
-    from server.casework.models import Gap
-    from server.concerns.models import Concern
-    from server.salons.models import Salon
-
     dialect = session.bind.dialect.name
     await session.execute(delete(RollupCount))
     await session.execute(text(contacts_sql(dialect, "method", "contacts.method")))

@@ -27,6 +27,7 @@ from server.households.models import Household
 from server.i18n import TOKYO
 from server.rollups.areas import ancestor_map
 from server.rollups.models import RollupSnapshot
+from server.salons.models import Attendance, Salon, SalonSession
 
 OPEN = ("new", "acknowledged", "in_progress")
 
@@ -75,8 +76,6 @@ async def _distinct(session: AsyncSession, anc: dict, rows, measure: str, out: d
 
 async def take_snapshot(session: AsyncSession, *, now: dt.datetime | None = None) -> int:
     """Replaces the rows of today's (Asia/Tokyo) snapshot; returns how many rows were written."""
-    from server.salons.models import Attendance, Salon, SalonSession
-
     now = now or utcnow()
     day = now.astimezone(TOKYO).date()
     start, _end = month_bounds(day.year, day.month)

@@ -22,11 +22,11 @@ from server.audit.actions import register
 from server.audit.service import record
 from server.contacts import service as contacts
 from server.contacts.models import Contact
-from server.db import add_unless_duplicate, utcnow
+from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households.models import Household, Person
-from server.households.text import clean, normalise
 from server.i18n import N_, TOKYO
+from server.idempotency import add_unless_duplicate, check_client_id
 from server.rollups import hooks as rollups
 from server.salons import followup
 from server.salons.access import require_session
@@ -39,6 +39,7 @@ from server.salons.models import (
     Signup,
 )
 from server.scope import Scope, require_person
+from server.text import clean, normalise
 from server.users.models import User
 
 register({
@@ -107,7 +108,7 @@ async def _sync_contact(session: AsyncSession, *, actor: User, scope: Scope, ses
             await rollups.contact_changed(session, area_id=(await session.get(Household, contact.household_id)).area_id,
                                           occurred_at=contact.occurred_at, method=contact.method,
                                           outcome=contact.outcome, n=-1)
-            await contacts._refresh_last_contact(session, await session.get(Household, contact.household_id))
+            await contacts.refresh_last_contact(session, await session.get(Household, contact.household_id))
             await record(session, action="contact.withdrawn", actor_id=actor.id,
                          municipality_id=contact.municipality_id, object_type="contact", object_id=contact.id,
                          ids=contact.met_person_ids or None)
@@ -146,7 +147,7 @@ async def add_walk_in(session: AsyncSession, *, actor: User, scope: Scope, sessi
                       name: str = "", phone: str = "", client_id: str = "") -> Attendance:
     """Someone who came without signing up: a registered person the organiser can see, or a
     name (and phone) kept as a guest. A resend with the same client id adds nobody twice."""
-    client_id = contacts._check_client_id(client_id)
+    client_id = check_client_id(client_id)
     sess, salon = await require_session(session, scope, session_id)
     stored = (await session.scalars(select(Attendance).where(Attendance.session_id == sess.id,
                                                              Attendance.client_id == client_id))).first()

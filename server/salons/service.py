@@ -20,11 +20,10 @@ from server.clock import today_tokyo
 from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households.models import Person
-from server.households.text import clean, normalise
 from server.i18n import N_, TOKYO
 from server.rollups.hooks import SalonTracker
 from server.salons import schedule
-from server.salons.access import require_salon, require_session, runs
+from server.salons.access import live_organiser, require_salon, require_session, runs
 from server.salons.models import (
     AUDIENCES,
     PLACE_KINDS,
@@ -37,6 +36,7 @@ from server.salons.models import (
     SalonSession,
 )
 from server.scope import Scope, require_person
+from server.text import clean, normalise
 from server.users.models import User
 
 register({
@@ -200,7 +200,6 @@ async def add_organiser(session: AsyncSession, *, actor: User, scope: Scope, sal
                                   or await holds_role(session, user_id, "commissioner", salon.municipality_id))
     if not ok:
         raise Invalid(fields={"user_id": N_("Choose a volunteer or commissioner of this municipality.")})
-    from server.salons.access import live_organiser
 
     existing = (await session.scalars(select(SalonOrganiser).where(
         SalonOrganiser.salon_id == salon.id, SalonOrganiser.user_id == user_id, *live_organiser()))).first()

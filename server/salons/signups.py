@@ -19,15 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.actions import register
 from server.audit.service import record
-from server.contacts.service import _check_client_id
 from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households.models import Person
-from server.households.text import clean
 from server.i18n import N_
+from server.idempotency import check_client_id
 from server.salons.access import require_session, runs
 from server.salons.models import RosterMember, Salon, SalonSession, Signup
 from server.scope import Scope, require_person
+from server.text import clean
 from server.users.models import User
 
 register({
@@ -72,7 +72,7 @@ async def sign_up(session: AsyncSession, *, actor: User, scope: Scope, session_i
                   client_id: str, needs_transport: bool = False) -> tuple[Signup, bool]:
     """An organiser (for a roster member), or a volunteer, commissioner or coordinator (for a
     resident they can see) signs a person up. Returns (sign-up, created)."""
-    client_id = _check_client_id(client_id)
+    client_id = check_client_id(client_id)
     author_key = f"u{actor.id}"
     sess, salon = await require_session(session, scope, session_id, run=False)
     if person_id is None:
@@ -115,7 +115,7 @@ async def sign_up_public(session: AsyncSession, *, join_token: str, name: str, p
         await record(session, action="salon.public_spam", actor_id=None, municipality_id=salon.municipality_id,
                      object_type="salon_session", object_id=sess.id)
         return None
-    client_id = _check_client_id(client_id)
+    client_id = check_client_id(client_id)
     name, phone = clean(name, 100), clean(phone, 32)
     errors = {}
     if not name:

@@ -32,7 +32,7 @@ from server.salons.models import (
     Signup,
 )
 from server.scope import Scope, visible_households
-from server.users.models import User
+from server.users.models import RoleGrant, User
 
 
 async def salon_list(session: AsyncSession, scope: Scope) -> tuple[list[Salon], list[tuple[SalonSession, Salon]]]:
@@ -72,8 +72,6 @@ async def salon_page(session: AsyncSession, scope: Scope, salon_id: int) -> Salo
                                              .where(SalonOrganiser.salon_id == salon.id, *live_organiser()))).all())
     candidates: list[User] = []
     if scope.coordinates(salon.municipality_id):
-        from server.users.models import RoleGrant
-
         candidates = list((await session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id).where(
             RoleGrant.role.in_(("volunteer", "commissioner")), RoleGrant.municipality_id == salon.municipality_id,
             RoleGrant.valid_to.is_(None), User.status == "active").distinct().order_by(User.display_name))).all())

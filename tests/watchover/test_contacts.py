@@ -11,7 +11,7 @@ from server.assignments import service as assignments
 from server.audit.models import AuditEvent
 from server.concerns.models import Concern
 from server.contacts import queries, service
-from server.contacts.models import Contact, Revisit
+from server.contacts.models import Contact, Revisit, note_of
 from server.db import utcnow
 from server.errors import Invalid, NotFound
 from server.households import service as households
@@ -155,7 +155,7 @@ async def test_author_corrects_within_seven_days_and_the_old_row_is_kept(db, tow
         household_id=h.id, client_id=cid(), method="phone", outcome="watch", note="電話に訂正"))
     await db.commit()
     await db.refresh(row)
-    assert row.superseded_at is not None and new.corrects_id == row.id and service.note_of(new) == "電話に訂正"
+    assert row.superseded_at is not None and new.corrects_id == row.id and note_of(new) == "電話に訂正"
     with pytest.raises(Invalid):  # the superseded row cannot be corrected again
         await service.withdraw_contact(db, actor=town.comm, scope=scope, contact_id=row.id)
     with pytest.raises(NotFound):  # someone else's entry

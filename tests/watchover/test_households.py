@@ -11,8 +11,8 @@ from server.contacts.models import Revisit
 from server.errors import Invalid, NotFound
 from server.households import queries, service
 from server.households.models import Household, Person
-from server.households.text import normalise
 from server.scope import build_scope, require_household, visible_households
+from server.text import normalise
 from tests.watchover.builders import household, log
 
 
