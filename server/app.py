@@ -16,6 +16,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from server import clock, ratelimit, sealing
+from server.access import access_guard, provide_current, provide_gate
 from server.activity import routes as activity_routes
 from server.areas import routes as areas_routes
 from server.assignments import routes as assignments_routes
@@ -29,7 +30,7 @@ from server.console import routes as console_routes
 from server.contacts import routes as contacts_routes
 from server.db import make_engine, make_sessionmaker
 from server.demo import routes as demo_routes
-from server.deps import provide_current, provide_db, provide_settings
+from server.deps import close_unclaimed_session, provide_db, provide_settings
 from server.errors import EXCEPTION_HANDLERS
 from server.health import healthz
 from server.home import routes as home_routes
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     handlers = [h for group in ROUTE_GROUPS for h in group]
     handlers.append(create_static_files_router(path="/static", directories=[WEB / "static"],
                                                cache_control=None, include_in_schema=False,
-                                               name="static"))
+                                               name="static", opt={"access": "public"}))
     csrf = CSRFConfig(
         secret=settings.secret_key,
         cookie_name=settings.csrf_cookie,
@@ -107,7 +108,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db": Provide(provide_db),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "current": Provide(provide_current),
+            "gate": Provide(provide_gate, sync_to_thread=False),
         },
+        # Every handler's declared opt={"access": ...} is enforced here, before it runs (server/access.py).
+        guards=[access_guard],
+        middleware=[close_unclaimed_session],
         csrf_config=csrf,
         template_config=template_config(settings),
         plugins=[HTMXPlugin()],

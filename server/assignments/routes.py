@@ -5,80 +5,59 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.assignments import service
-from server.audit.service import record
+from server.assignments import service, views
 from server.auth.sessions import Current
-from server.db import utcnow
 from server.errors import Invalid
 from server.forms import date, form, integer, municipality_of, text
-from server.households.rules import watch_settings
-from server.i18n import TOKYO
 from server.rendering import page
+from server.scope import Scope
 
 ASSIGNERS = {"access": ("commissioner", "coordinator")}
 COORDINATOR = {"access": ("coordinator",)}
 
 
 @post("/households/{household_id:int}/assignments", opt=ASSIGNERS)
-async def assign(request: Request, db: AsyncSession, current: Current, household_id: int) -> Redirect:
-    scope = current.require_scope()
-    scope.require(*ASSIGNERS["access"])
+async def assign(request: Request, db: AsyncSession, current: Current, gate: Scope, household_id: int) -> Redirect:
     data = await form(request)
-    await service.assign(db, actor=current.user, scope=scope, household_id=household_id,
+    await service.assign(db, actor=current.user, scope=gate, household_id=household_id,
                          user_id=integer(text(data, "user_id", 12), 1), role=text(data, "role", 16))
     return Redirect(f"/households/{household_id}", status_code=303)
 
 
 @post("/assignments/{assignment_id:int}/end", opt=ASSIGNERS)
-async def end(db: AsyncSession, current: Current, assignment_id: int) -> Redirect:
-    scope = current.require_scope()
-    row = await service.end_assignment(db, actor=current.user, scope=scope, assignment_id=assignment_id)
+async def end(db: AsyncSession, current: Current, gate: Scope, assignment_id: int) -> Redirect:
+    row = await service.end_assignment(db, actor=current.user, scope=gate, assignment_id=assignment_id)
     return Redirect(f"/households/{row.household_id}", status_code=303)
 
 
 @post("/households/{household_id:int}/cadence", opt=ASSIGNERS)
-async def cadence(request: Request, db: AsyncSession, current: Current, household_id: int) -> Redirect:
-    scope = current.require_scope()
+async def cadence(request: Request, db: AsyncSession, current: Current, gate: Scope, household_id: int) -> Redirect:
     data = await form(request)
-    await service.set_cadence(db, actor=current.user, scope=scope, household_id=household_id,
+    await service.set_cadence(db, actor=current.user, scope=gate, household_id=household_id,
                               cadence=text(data, "cadence", 16), days=integer(text(data, "cadence_days", 6)))
     return Redirect(f"/households/{household_id}", status_code=303)
 
 
-async def _handover_context(db: AsyncSession, current: Current, municipality_id: int) -> dict:
-    scope = current.require_scope()
-    rules = await watch_settings(db, municipality_id)
-    today = utcnow().astimezone(TOKYO).date()
-    unassigned = await service.unassigned(db, scope, municipality_id)
-    await record(db, action="households.unassigned_viewed", actor_id=current.user.id, municipality_id=municipality_id,
-                 object_type="unassigned", ids=[h.id for h in unassigned] or None)
-    return {"commissioners": await service.candidates(db, municipality_id, "commissioner"),
-            "unassigned": unassigned, "m": municipality_id,
-            "term_end": service.term_end(today, rules.term_end_month, rules.term_end_day)}
-
-
 @get("/handover", opt=COORDINATOR)
-async def handover_page(request: Request, db: AsyncSession, current: Current, m: int | None = None,
+async def handover_page(request: Request, db: AsyncSession, current: Current, gate: Scope, m: int | None = None,
                         moved: int | None = None) -> Response:
-    scope = current.require_scope()
-    ctx = await _handover_context(db, current, municipality_of(scope, m))
+    ctx = await views.handover_page(db, actor=current.user, scope=gate, municipality_id=municipality_of(gate, m))
     return page(request, "assignments/handover.html", {**ctx, "errors": {}, "values": {}, "moved": moved})
 
 
 @post("/handover", opt=COORDINATOR)
-async def handover(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = current.require_scope()
+async def handover(request: Request, db: AsyncSession, current: Current, gate: Scope) -> Response:
     data = await form(request)
-    municipality_id = municipality_of(scope, text(data, "m", 12) or None)
+    municipality_id = municipality_of(gate, text(data, "m", 12) or None)
     successor = text(data, "to_user_id", 12)
     try:
         moved = await service.handover(
-            db, actor=current.user, scope=scope, municipality_id=municipality_id,
+            db, actor=current.user, scope=gate, municipality_id=municipality_id,
             from_user_id=integer(text(data, "from_user_id", 12), 1) or 0,
             to_user_id=integer(successor, 1) if successor else None,
             effective_on=date(text(data, "effective_on", 20)) if text(data, "effective_on", 20) else None)
     except Invalid as exc:
-        ctx = await _handover_context(db, current, municipality_id)
+        ctx = await views.handover_page(db, actor=current.user, scope=gate, municipality_id=municipality_id)
         return page(request, "assignments/handover.html", {
             **ctx, "errors": exc.fields, "values": {k: data.get(k) for k in data}, "moved": None}, status=422)
     return Redirect(f"/handover?moved={moved}", status_code=303)

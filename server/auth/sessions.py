@@ -8,7 +8,8 @@ Rules:
 - background requests (X-Tsunagu-Background: 1, sent by polling and sync) never extend the idle time;
 - a deactivated person's sessions end at once (checked on every request, and deleted on deactivation),
   except their one replay-only session (auth.service.finish_signin), which reaches nothing but
-  replay_rules.PATHS (anything else: 403 with ReplayOnly's message) and lasts replay_rules.LIFETIME.
+  replay_rules.PATHS (anything else: 403 with ReplayOnly's message, from the access guard in
+  server/access.py) and lasts replay_rules.LIFETIME.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from litestar import Request, Response
+from litestar import Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -194,7 +196,7 @@ def _session_user_grants(dialect: str):
     return stmt
 
 
-async def resolve(request: Request, session: AsyncSession, settings: Settings) -> Current:
+async def resolve(request: ASGIConnection, session: AsyncSession, settings: Settings) -> Current:
     token = request.cookies.get(settings.session_cookie)
     row: WebSession | None = None
     user: User | None = None
@@ -239,8 +241,6 @@ async def resolve(request: Request, session: AsyncSession, settings: Settings) -
     current = Current(settings=settings, web_session=row, user=user, scope=scope, locale=locale,
                       replay_only=replay_only)
     request.state.current = current
-    if replay_only and (request.method, request.url.path) not in replay_rules.PATHS:
-        raise ReplayOnly()
     return current
 
 

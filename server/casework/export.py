@@ -5,13 +5,19 @@ meeting's papers are Japanese."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.service import record
+from server.casework import queries
 from server.casework.labels import GAP_LABELS
 from server.i18n import TOKYO, catalog
+from server.scope import Scope
+from server.users.models import User
 
 HEADER = ["年月", "地域（中学校区）", "地区", "分類", "件数"]
 
@@ -68,3 +74,18 @@ def xlsx(view: dict) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+async def gaps_file(session: AsyncSession, *, actor: User, scope: Scope, municipality_id: int, start: dt.date,
+                    end: dt.date, fmt: str) -> tuple[bytes, str, str]:
+    """The month-by-month gaps as a file (bytes, media type, file name); the download is audited."""
+    view = await queries.gaps_report(session, scope=scope, municipality_id=municipality_id, start=start, end=end,
+                                     by="month")
+    await record(session, action="casework.gaps_exported", actor_id=actor.id, municipality_id=municipality_id,
+                 object_type="municipality", object_id=municipality_id)
+    name = f"gaps-{municipality_id}-{start.isoformat()}-{end.isoformat()}.{fmt}"
+    return (csv_bytes(view) if fmt == "csv" else xlsx(view)), MEDIA[fmt], name

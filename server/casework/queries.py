@@ -146,6 +146,10 @@ async def share_view(session: AsyncSession, *, actor: User, scope: Scope, share_
                      meeting=await session.get(SupportMeeting, share.meeting_id) if share.meeting_id else None)
 
 
+async def shares_page(session: AsyncSession, *, actor: User, scope: Scope) -> dict:
+    return {"rows": await received(session, scope), "orgs": await orgs_of(session, actor.municipality_id or -1)}
+
+
 async def received(session: AsyncSession, scope: Scope) -> list[CaseShare]:
     """Shares received by the person's organisations, not revoked."""
     if "professional" not in scope.roles or not scope.organisations:
@@ -181,7 +185,44 @@ async def meetings_page(session: AsyncSession, municipality_id: int) -> dict:
             "candidates": [o for o in orgs.values() if o.kind != "council"]}
 
 
+async def meeting_of(session: AsyncSession, scope: Scope, meeting_id: int) -> SupportMeeting:
+    """A 支援会議 body of a municipality the person coordinates, else NotFound."""
+    row = await session.get(SupportMeeting, meeting_id)
+    if row is None or not scope.coordinates(row.municipality_id):
+        raise NotFound()
+    return row
+
+
+async def meeting_edit(session: AsyncSession, scope: Scope, meeting_id: int) -> dict:
+    """The meetings page opened on one body, its form filled with what is stored."""
+    row = await meeting_of(session, scope, meeting_id)
+    ctx = await meetings_page(session, row.municipality_id)
+    return {**ctx, "values": {"name": row.name, "law": row.law,
+                              "member_ids": sorted(ctx["members"].get(row.id, set()))}, "editing": row.id}
+
+
 # --- conferences and actions -------------------------------------------------------------------------------
+
+async def conferences_page(session: AsyncSession, *, actor: User, scope: Scope) -> dict:
+    """The conferences the person may read in their municipalities, and their own open actions."""
+    rows = await conferences(session, scope, scope.municipalities | ({actor.municipality_id} - {None}))
+    return {"rows": rows, "actions": await open_actions(session, actor)}
+
+
+async def conference_form(session: AsyncSession, *, actor: User, scope: Scope, household_id: int | None) -> dict:
+    """What the new-conference form offers: the household's concerns (when it is about one, whose
+    casework page this is read through, and audited as such), the municipality's 支援会議 bodies and
+    the people who may take part."""
+    household = await require_household(session, scope, household_id) if household_id is not None else None
+    municipality_id = household.municipality_id if household else actor.municipality_id
+    if municipality_id is None:
+        raise NotFound()
+    concerns = []
+    if household is not None:
+        concerns = (await household_page(session, actor=actor, scope=scope, household_id=household.id))["concerns"]
+    return {"household": household, "concerns": concerns,
+            "meetings": (await meetings_page(session, municipality_id))["meetings"],
+            "people": await candidates(session, municipality_id)}
 
 def _can_read_conference(row: Conference, scope: Scope) -> bool:
     try:
@@ -301,3 +342,19 @@ async def gaps_report(session: AsyncSession, *, scope: Scope, municipality_id: i
             "periods": keys, "by_period": by_period, "total": sum(n for *_k, n in rows), "areas": areas, "rows": rows,
             "entries": [(g, service.unseal(g.line_sealed, "gap")) for g, _c in entries]}
 
+
+async def gaps_page(session: AsyncSession, *, actor: User, scope: Scope, municipality_id: int, start: dt.date,
+                    end: dt.date, by: str) -> dict:
+    """The 制度外ニーズ page: gaps_report, and the audit row of its being listed."""
+    view = await gaps_report(session, scope=scope, municipality_id=municipality_id, start=start, end=end, by=by)
+    await record(session, action="casework.gaps_viewed", actor_id=actor.id, municipality_id=municipality_id,
+                 object_type="municipality", object_id=municipality_id)
+    return view
+
+
+async def gap_concern(session: AsyncSession, scope: Scope, concern_id: int) -> Concern:
+    """The concern a gap is tagged on: one held by the person's organisation, else NotFound."""
+    concern = await session.get(Concern, concern_id)
+    if concern is None or concern.organisation_id not in scope.organisations:
+        raise NotFound()
+    return concern

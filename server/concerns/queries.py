@@ -32,7 +32,7 @@ from server.concerns.transitions import OPEN, actions_from, reporter_status
 from server.db import utcnow
 from server.errors import NotFound
 from server.households.models import Household
-from server.scope import Scope, household_clause
+from server.scope import Scope, household_clause, require_household
 from server.users.models import RoleGrant, User
 
 LIST_LIMIT = 200
@@ -46,6 +46,18 @@ class Entry:
     overdue: bool
     unread: bool = False
     household: Household | None = None
+
+
+async def raise_form(session: AsyncSession, scope: Scope, household_id: int | None) -> dict:
+    """What the raise form offers: the household it is about, or (about someone not registered)
+    the neighbourhoods the person works in or coordinates."""
+    household = await require_household(session, scope, household_id) if household_id else None
+    areas = []
+    if household is None:
+        areas = list((await session.scalars(select(Area).where(
+            Area.level == "neighbourhood",
+            (Area.id.in_(scope.areas)) | (Area.municipality_id.in_(scope.municipalities))).order_by(Area.id))).all())
+    return {"household": household, "areas": areas}
 
 
 def _urgency_order():

@@ -10,11 +10,9 @@ import uuid
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
-from server.areas.models import Area
 from server.auth.sessions import Current
 from server.concerns import labels, queries, service
 from server.concerns import offline as _offline  # noqa: F401 - registers the `concern` outbox kind
@@ -24,20 +22,13 @@ from server.errors import Invalid
 from server.forms import date, form, integer, municipality_of, text
 from server.i18n import gettext as _
 from server.rendering import page
-from server.scope import Scope, require_household
+from server.scope import Scope
 
 RAISERS = {"access": service.RAISERS}
 PROFESSIONAL = {"access": ("professional",)}
 COORDINATOR = {"access": ("coordinator",)}
 MOVES = ("acknowledge", "start", "link", "watch", "close", "transfer", "reopen")
 ALERT_TOKEN_HOURS = 24
-
-
-def _scope(current: Current, access: dict) -> Scope:
-    """The route's roles, checked (a person holding none of them gets 404)."""
-    scope = current.require_scope()
-    scope.require(*access["access"])
-    return scope
 
 
 def _codes() -> dict:
@@ -47,94 +38,85 @@ def _codes() -> dict:
 
 # --- raising -----------------------------------------------------------------------------------------
 
-async def _form_context(db: AsyncSession, current: Current, household_id: int | None) -> dict:
-    scope = _scope(current, RAISERS)
-    household = await require_household(db, scope, household_id) if household_id else None
-    areas = []
-    if household is None:
-        areas = list((await db.scalars(select(Area).where(
-            Area.level == "neighbourhood",
-            (Area.id.in_(scope.areas)) | (Area.municipality_id.in_(scope.municipalities))).order_by(Area.id))).all())
-    return {"household": household, "areas": areas, **_codes()}
+async def _form_context(db: AsyncSession, gate: Scope, household_id: int | None) -> dict:
+    return {**await queries.raise_form(db, gate, household_id), **_codes()}
 
 
 @get("/concerns/new", opt=RAISERS)
-async def new_page(request: Request, db: AsyncSession, current: Current, household_id: int | None = None) -> Response:
-    ctx = await _form_context(db, current, household_id)
+async def new_page(request: Request, db: AsyncSession, gate: Scope, household_id: int | None = None) -> Response:
+    ctx = await _form_context(db, gate, household_id)
     values = {"client_id": uuid.uuid4().hex, "urgency": "normal", "target_group": "elderly", "category": "other"}
     return page(request, "concerns/new.html", {**ctx, "values": values, "errors": {}})
 
 
 @post("/concerns", opt=RAISERS)
-async def create(request: Request, db: AsyncSession, current: Current) -> Response:
+async def create(request: Request, db: AsyncSession, current: Current, gate: Scope) -> Response:
     data = await form(request)
     household_id = integer(text(data, "household_id", 12), 1) if text(data, "household_id", 12) else None
     area_id = integer(text(data, "area_id", 12), 1) if text(data, "area_id", 12) else None
     try:
         concern, _created = await service.raise_concern(
-            db, actor=current.require_user(), scope=_scope(current, RAISERS), client_id=text(data, "client_id", 64),
+            db, actor=current.user, scope=gate, client_id=text(data, "client_id", 64),
             household_id=household_id, area_id=area_id, place=text(data, "place", 400),
             target_group=text(data, "target_group", 32), category=text(data, "category", 32),
             urgency=text(data, "urgency", 32), seen=text(data, "seen", 2000), done=text(data, "done", 2000))
     except Invalid as exc:
-        ctx = await _form_context(db, current, household_id)
+        ctx = await _form_context(db, gate, household_id)
         values = {k: data.get(k) for k in data}
         return page(request, "concerns/new.html", {**ctx, "values": values, "errors": exc.fields}, status=422)
     return Redirect(f"/concerns/{concern.id}?raised=1", status_code=303)
 
 
 @post("/concerns/{concern_id:int}/complete", opt=RAISERS)
-async def complete(request: Request, db: AsyncSession, current: Current, concern_id: int) -> Response:
+async def complete(request: Request, db: AsyncSession, current: Current, gate: Scope, concern_id: int) -> Response:
     """The reporter adds details to a concern raised from a contact while it is still new."""
-    _scope(current, RAISERS)
     data = await form(request)
     try:
-        await service.complete_concern(db, actor=current.require_user(), concern_id=concern_id,
+        await service.complete_concern(db, actor=current.user, concern_id=concern_id,
                                        target_group=text(data, "target_group", 32), category=text(data, "category", 32),
                                        urgency=text(data, "urgency", 32), seen=text(data, "seen", 2000),
                                        done=text(data, "done", 2000))
     except Invalid as exc:
-        return await _detail_page(request, db, current, concern_id, errors=exc.fields, status=422)
+        return await _detail_page(request, db, current, gate, concern_id, errors=exc.fields, status=422)
     return Redirect(f"/concerns/{concern_id}?completed=1", status_code=303)
 
 
 # --- reading -----------------------------------------------------------------------------------------
 
 @get("/concerns", opt=RAISERS)
-async def inbox_page(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = _scope(current, RAISERS)
-    view = await queries.inbox(db, actor=current.require_user(), scope=scope)
-    return page(request, "concerns/inbox.html", {"view": view, "scope": scope, **_codes()})
+async def inbox_page(request: Request, db: AsyncSession, current: Current, gate: Scope) -> Response:
+    view = await queries.inbox(db, actor=current.user, scope=gate)
+    return page(request, "concerns/inbox.html", {"view": view, "scope": gate, **_codes()})
 
 
-async def _detail_page(request: Request, db: AsyncSession, current: Current, concern_id: int, *,
+async def _detail_page(request: Request, db: AsyncSession, current: Current, gate: Scope, concern_id: int, *,
                        errors: dict | None = None, status: int = 200) -> Response:
-    view = await queries.detail(db, actor=current.require_user(), scope=_scope(current, RAISERS), concern_id=concern_id)
+    view = await queries.detail(db, actor=current.user, scope=gate, concern_id=concern_id)
     return page(request, "concerns/detail.html", {
         "view": view, "errors": errors or {}, "reply_text": queries.reply_text,
         "raised": request.query_params.get("raised") == "1", **_codes()}, status=status)
 
 
 @get("/concerns/{concern_id:int}", opt=RAISERS)
-async def detail_page(request: Request, db: AsyncSession, current: Current, concern_id: int) -> Response:
-    return await _detail_page(request, db, current, concern_id)
+async def detail_page(request: Request, db: AsyncSession, current: Current, gate: Scope, concern_id: int) -> Response:
+    return await _detail_page(request, db, current, gate, concern_id)
 
 
 # --- the receiving organisation -------------------------------------------------------------------------
 
 def _mover(action: str):
     @post(f"/concerns/{{concern_id:int}}/{action}", opt=PROFESSIONAL, name=f"concern_{action}")
-    async def handler(request: Request, db: AsyncSession, current: Current, concern_id: int) -> Response:
+    async def handler(request: Request, db: AsyncSession, current: Current, gate: Scope, concern_id: int) -> Response:
         data = await form(request)
         to_org = text(data, "to_organisation_id", 12)
         assignee = text(data, "assignee_id", 12)
         try:
-            await service.move(db, actor=current.require_user(), scope=_scope(current, PROFESSIONAL), concern_id=concern_id,
+            await service.move(db, actor=current.user, scope=gate, concern_id=concern_id,
                                action=action, reason=text(data, "reason", 2000), message=text(data, "message", 2000),
                                to_organisation_id=integer(to_org, 1) if to_org else None,
                                assignee_id=integer(assignee, 1) if assignee else None)
         except Invalid as exc:
-            return await _detail_page(request, db, current, concern_id, errors=exc.fields, status=422)
+            return await _detail_page(request, db, current, gate, concern_id, errors=exc.fields, status=422)
         if action == "transfer":  # the concern has left this inbox (and this organisation's access)
             return Redirect("/concerns?transferred=1", status_code=303)
         return Redirect(f"/concerns/{concern_id}", status_code=303)
@@ -147,24 +129,22 @@ MOVE_ROUTES = [_mover(a) for a in MOVES]
 
 
 @post("/concerns/{concern_id:int}/notes", opt=PROFESSIONAL)
-async def note_create(request: Request, db: AsyncSession, current: Current, concern_id: int) -> Response:
+async def note_create(request: Request, db: AsyncSession, current: Current, gate: Scope, concern_id: int) -> Response:
     data = await form(request)
     try:
-        await service.add_note(db, actor=current.require_user(), scope=_scope(current, PROFESSIONAL), concern_id=concern_id,
-                               text=text(data, "note", 2000))
+        await service.add_note(db, actor=current.user, scope=gate, concern_id=concern_id, text=text(data, "note", 2000))
     except Invalid as exc:
-        return await _detail_page(request, db, current, concern_id, errors=exc.fields, status=422)
+        return await _detail_page(request, db, current, gate, concern_id, errors=exc.fields, status=422)
     return Redirect(f"/concerns/{concern_id}#notes", status_code=303)
 
 
 @post("/concerns/{concern_id:int}/replies", opt=PROFESSIONAL)
-async def reply_create(request: Request, db: AsyncSession, current: Current, concern_id: int) -> Response:
+async def reply_create(request: Request, db: AsyncSession, current: Current, gate: Scope, concern_id: int) -> Response:
     data = await form(request)
     try:
-        await service.reply(db, actor=current.require_user(), scope=_scope(current, PROFESSIONAL), concern_id=concern_id,
-                            text=text(data, "message", 2000))
+        await service.reply(db, actor=current.user, scope=gate, concern_id=concern_id, text=text(data, "message", 2000))
     except Invalid as exc:
-        return await _detail_page(request, db, current, concern_id, errors=exc.fields, status=422)
+        return await _detail_page(request, db, current, gate, concern_id, errors=exc.fields, status=422)
     return Redirect(f"/concerns/{concern_id}#replies", status_code=303)
 
 
@@ -207,9 +187,8 @@ async def alert(db: AsyncSession, current: Current, t: str = "") -> dict:
 # --- coordinators: routing table and response targets -------------------------------------------------
 
 @get("/concerns/routes", opt=COORDINATOR)
-async def routes_page(request: Request, db: AsyncSession, current: Current, m: int | None = None) -> Response:
-    scope = _scope(current, COORDINATOR)
-    ctx = await queries.routing_table(db, municipality_of(scope, m))
+async def routes_page(request: Request, db: AsyncSession, gate: Scope, m: int | None = None) -> Response:
+    ctx = await queries.routing_table(db, municipality_of(gate, m))
     return page(request, "concerns/routes.html", {**ctx, "errors": {}, **_codes()})
 
 
@@ -219,13 +198,12 @@ def _optional(data, name: str) -> str | None:
 
 
 @post("/concerns/routes", opt=COORDINATOR)
-async def route_save(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = _scope(current, COORDINATOR)
+async def route_save(request: Request, db: AsyncSession, current: Current, gate: Scope) -> Response:
     data = await form(request)
-    municipality_id = municipality_of(scope, text(data, "m", 12) or None)
+    municipality_id = municipality_of(gate, text(data, "m", 12) or None)
     area = text(data, "area_id", 12)
     try:
-        await service.save_route(db, actor=current.require_user(), scope=scope, municipality_id=municipality_id,
+        await service.save_route(db, actor=current.user, scope=gate, municipality_id=municipality_id,
                                  area_id=integer(area, 1) if area else None, target_group=_optional(data, "target_group"),
                                  category=_optional(data, "category"),
                                  organisation_id=integer(text(data, "organisation_id", 12), 1))
@@ -236,9 +214,8 @@ async def route_save(request: Request, db: AsyncSession, current: Current) -> Re
 
 
 @post("/concerns/routes/{route_id:int}/delete", opt=COORDINATOR)
-async def route_delete(db: AsyncSession, current: Current, route_id: int) -> Redirect:
-    municipality_id = await service.delete_route(db, actor=current.require_user(), scope=_scope(current, COORDINATOR),
-                                                 route_id=route_id)
+async def route_delete(db: AsyncSession, current: Current, gate: Scope, route_id: int) -> Redirect:
+    municipality_id = await service.delete_route(db, actor=current.user, scope=gate, route_id=route_id)
     return Redirect(f"/concerns/routes?m={municipality_id}", status_code=303)
 
 
@@ -253,12 +230,11 @@ def _holidays(value: str) -> list[tuple[dt.date | None, str]]:
 
 
 @post("/concerns/targets", opt=COORDINATOR)
-async def targets_save(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = _scope(current, COORDINATOR)
+async def targets_save(request: Request, db: AsyncSession, current: Current, gate: Scope) -> Response:
     data = await form(request)
-    municipality_id = municipality_of(scope, text(data, "m", 12) or None)
+    municipality_id = municipality_of(gate, text(data, "m", 12) or None)
     try:
-        await service.save_targets(db, actor=current.require_user(), scope=scope, municipality_id=municipality_id,
+        await service.save_targets(db, actor=current.user, scope=gate, municipality_id=municipality_id,
                                    emergency_minutes=integer(text(data, "emergency_minutes", 8), 0, 100000),
                                    soon_days=integer(text(data, "soon_days", 8), 0, 1000),
                                    normal_days=integer(text(data, "normal_days", 8), 0, 1000),

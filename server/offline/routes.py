@@ -15,11 +15,10 @@ from server.config import WEB
 from server.contacts import labels as contact_labels
 from server.contacts.models import METHODS, OUTCOMES, SIGNS
 from server.errors import DomainError, Invalid
-from server.households.models import Household
 from server.i18n import gettext as _
-from server.offline import bundle, keys, service
-from server.offline.registry import KINDS, REASONS
+from server.offline import bundle, keys, service, views
 from server.rendering import page, static_url
+from server.scope import Scope
 
 PUBLIC = {"access": "public"}
 SIGNED_IN = {"access": "signed_in"}
@@ -98,10 +97,8 @@ async def offline_round(request: Request, current: Current) -> Response:
 
 
 @get("/offline/bundle", opt=FIELD)
-async def round_bundle(db: AsyncSession, current: Current) -> Response:
-    scope = current.require_scope()
-    scope.require(*FIELD["access"])
-    body = await bundle.round_bundle(db, actor=current.user, scope=scope,
+async def round_bundle(db: AsyncSession, current: Current, gate: Scope) -> Response:
+    body = await bundle.round_bundle(db, actor=current.user, scope=gate,
                                      session_expires_at=current.web_session.absolute_expires_at)
     return _json(body)
 
@@ -135,14 +132,13 @@ async def _body(request: Request) -> dict:
 
 
 @post("/sync", opt=SIGNED_IN, status_code=200)
-async def sync(request: Request, db: AsyncSession, current: Current) -> Response:
-    scope = current.require_scope()
+async def sync(request: Request, db: AsyncSession, current: Current, gate: Scope) -> Response:
     entries = service.parse_batch(await _body(request))
     # Access ended (term over, every role grant expired) while entries waited: they are still
     # taken, and all held for the coordinator's review.
     # A deactivated person's replay-only sign-in (server/offline/replay.py): the same.
-    results = await service.sync_batch(db, actor=current.user, scope=scope, entries=entries,
-                                       replay_only=not scope.roles or current.replay_only)
+    results = await service.sync_batch(db, actor=current.user, scope=gate, entries=entries,
+                                       replay_only=not gate.roles or current.replay_only)
     return _json({"results": results})
 
 
@@ -150,13 +146,11 @@ async def sync(request: Request, db: AsyncSession, current: Current) -> Response
 async def replay_page(request: Request, current: Current) -> Response:
     """Where a replay-only sign-in lands: js/offline.js sends what waits on the phone, then signs out.
     Also reachable by anyone signed in (it only sends their own outbox)."""
-    current.require_user()
     return page(request, "offline/replay.html", {"replay_only": current.replay_only})
 
 
 @post("/sync/discarded", opt=SIGNED_IN, status_code=200)
 async def sync_discarded(request: Request, db: AsyncSession, current: Current) -> Response:
-    current.require_user()
     entries = service.parse_batch(await _body(request))
     count = await service.record_discarded(db, actor=current.user, entries=entries)
     return _json({"discarded": count})
@@ -165,32 +159,16 @@ async def sync_discarded(request: Request, db: AsyncSession, current: Current) -
 # --- the review list ------------------------------------------------------------------------------
 
 @get("/sync/review", opt=REVIEWERS)
-async def review_page(request: Request, db: AsyncSession, current: Current, done: str | None = None) -> Response:
-    scope = current.require_scope()
-    scope.require(*REVIEWERS["access"])
-    rows = await service.held_entries(db, actor=current.user, scope=scope)
-    ids = {r.household_id for r in rows if r.household_id}
-    from sqlalchemy import select
-
-    from server.scope import household_clause
-    visible = {h.id: h for h in (await db.scalars(select(Household).where(
-        Household.id.in_(ids), await household_clause(db, scope))))} if ids else {}
-    items = []
-    for r in rows:
-        data = (service.open_payload(r).get("data") or {}) if r.payload_sealed else {}
-        items.append({"row": r, "household": visible.get(r.household_id), "data": data,
-                      "kind": KINDS[r.kind].label if r.kind in KINDS else r.kind,
-                      "reason": REASONS.get(r.reason or "invalid", REASONS["invalid"]),
-                      "mine": r.author_id == current.user.id})
+async def review_page(request: Request, db: AsyncSession, current: Current, gate: Scope,
+                      done: str | None = None) -> Response:
+    items = await views.review_list(db, actor=current.user, scope=gate)
     return page(request, "offline/review.html", {"items": items, "done": done, "L": contact_labels})
 
 
 @post("/sync/review/{entry_id:int}/retry", opt=REVIEWERS)
-async def review_retry(request: Request, db: AsyncSession, current: Current, entry_id: int) -> Response:
-    scope = current.require_scope()
-    scope.require(*REVIEWERS["access"])
+async def review_retry(request: Request, db: AsyncSession, current: Current, gate: Scope, entry_id: int) -> Response:
     try:
-        await service.retry_entry(db, actor=current.user, scope=scope, entry_id=entry_id)
+        await service.retry_entry(db, actor=current.user, scope=gate, entry_id=entry_id)
     except Invalid:
         # Nothing was written (the attempt ran in a savepoint): say so on the list.
         return Redirect("/sync/review?done=still_held", status_code=303)
@@ -198,10 +176,8 @@ async def review_retry(request: Request, db: AsyncSession, current: Current, ent
 
 
 @post("/sync/review/{entry_id:int}/dismiss", opt=REVIEWERS)
-async def review_dismiss(db: AsyncSession, current: Current, entry_id: int) -> Redirect:
-    scope = current.require_scope()
-    scope.require(*REVIEWERS["access"])
-    await service.dismiss_entry(db, actor=current.user, scope=scope, entry_id=entry_id)
+async def review_dismiss(db: AsyncSession, current: Current, gate: Scope, entry_id: int) -> Redirect:
+    await service.dismiss_entry(db, actor=current.user, scope=gate, entry_id=entry_id)
     return Redirect("/sync/review?done=dismissed", status_code=303)
 
 

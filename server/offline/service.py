@@ -221,12 +221,10 @@ def _visible(scope: Scope, actor: User):
 
 
 async def held_entries(session: AsyncSession, *, actor: User, scope: Scope) -> list[SyncEntry]:
-    """The author's own held entries, and every held entry of the municipalities one coordinates."""
-    rows = list((await session.scalars(select(SyncEntry).where(SyncEntry.status == "held", _visible(scope, actor))
+    """The author's own held entries, and every held entry of the municipalities one coordinates
+    (the review page, views.review_list, writes the audit row of their being listed)."""
+    return list((await session.scalars(select(SyncEntry).where(SyncEntry.status == "held", _visible(scope, actor))
                                        .order_by(SyncEntry.received_at, SyncEntry.id).limit(200))).all())
-    await record(session, action="sync.review_viewed", actor_id=actor.id, municipality_id=actor.municipality_id,
-                 object_type="households", ids=sorted({r.household_id for r in rows if r.household_id}) or None)
-    return rows
 
 
 async def _held(session: AsyncSession, actor: User, scope: Scope, entry_id: int) -> SyncEntry:

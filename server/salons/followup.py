@@ -103,7 +103,7 @@ async def after_attendance(session: AsyncSession, *, salon: Salon, sess: SalonSe
     return row
 
 
-async def _followup(session: AsyncSession, scope: Scope, followup_id: int) -> tuple[Followup, Salon]:
+async def followup_in_scope(session: AsyncSession, scope: Scope, followup_id: int) -> tuple[Followup, Salon]:
     """Whoever runs the salon, or whoever sees the household (its round's people, the coordinator)."""
     row = await session.get(Followup, followup_id)
     if row is None:
@@ -119,7 +119,7 @@ async def _followup(session: AsyncSession, scope: Scope, followup_id: int) -> tu
 
 async def make_visit_due(session: AsyncSession, *, actor: User, scope: Scope, followup_id: int) -> Followup:
     """One tap: the household's card on the round is due today."""
-    row, salon = await _followup(session, scope, followup_id)
+    row, salon = await followup_in_scope(session, scope, followup_id)
     if row.closed_at is not None:
         raise Invalid(fields={"followup": N_("This follow-up is already closed.")})
     if row.visit_due_on is None:
@@ -132,7 +132,7 @@ async def make_visit_due(session: AsyncSession, *, actor: User, scope: Scope, fo
 
 async def record_outcome(session: AsyncSession, *, actor: User, scope: Scope, followup_id: int,
                          outcome: str) -> Followup:
-    row, salon = await _followup(session, scope, followup_id)
+    row, salon = await followup_in_scope(session, scope, followup_id)
     if outcome not in FOLLOWUP_OUTCOMES:
         raise Invalid(fields={"outcome": N_("Choose what came of the follow-up.")})
     if row.closed_at is not None:
@@ -201,7 +201,8 @@ async def not_coming_count(session: AsyncSession, salon: Salon) -> int:
 
 
 async def not_coming_mine(session: AsyncSession, *, actor: User, scope: Scope) -> list[tuple[Household, Salon]]:
-    """The person's own assigned households that no salon reaches, each with a salon to invite them to."""
+    """The person's own assigned households that no salon reaches, each with a salon to invite them to
+    (the page showing them, views.not_coming, writes the audit row)."""
     now = utcnow()
     mine = select(Assignment.household_id).where(
         Assignment.user_id == scope.user_id, Assignment.valid_from <= now,
@@ -213,7 +214,4 @@ async def not_coming_mine(session: AsyncSession, *, actor: User, scope: Scope) -
     for salon in salons:
         for h in await _eligible_not_coming(session, salon, Household.id.in_(mine)):
             seen.setdefault(h.id, (h, salon))
-    found = list(seen.values())
-    await record(session, action="salon.not_coming_viewed", actor_id=actor.id, municipality_id=actor.municipality_id,
-                 object_type="household", ids=[h.id for h, _ in found] or None)
-    return found
+    return list(seen.values())

@@ -1,5 +1,5 @@
 """What the salon pages show, read through the salons scope (access.py); views that show
-residents write their one audit row listing the ids shown."""
+residents write their one audit row listing the ids shown (here, never in routes or services)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.areas.models import Area
 from server.audit.service import record
 from server.contacts import views as contact_views
 from server.db import utcnow
+from server.errors import NotFound
 from server.households.models import Household, Person
 from server.i18n import TOKYO
-from server.salons import followup
+from server.salons import followup, reports
 from server.salons.access import (
     live_organiser,
     organised_salon_ids,
@@ -24,6 +26,7 @@ from server.salons.access import (
 from server.salons.attendance import noticed_of
 from server.salons.models import (
     Attendance,
+    Followup,
     Place,
     RosterMember,
     Salon,
@@ -188,6 +191,58 @@ async def followup_list(session: AsyncSession, *, actor: User, scope: Scope, sal
     await record(session, action="salon.followups_viewed", actor_id=actor.id, municipality_id=salon.municipality_id,
                  object_type="salon", object_id=salon.id, ids=[p.id for _, p in rows] or None)
     return salon, rows
+
+
+async def followup_page(session: AsyncSession, scope: Scope, followup_id: int) -> tuple[Followup, Salon]:
+    return await followup.followup_in_scope(session, scope, followup_id)
+
+
+async def not_coming(session: AsyncSession, *, actor: User, scope: Scope) -> list[tuple[Household, Salon]]:
+    """The person's own households no salon reaches, by address: audited as shown."""
+    found = await followup.not_coming_mine(session, actor=actor, scope=scope)
+    await record(session, action="salon.not_coming_viewed", actor_id=actor.id, municipality_id=actor.municipality_id,
+                 object_type="household", ids=[h.id for h, _ in found] or None)
+    return found
+
+
+async def year_report(session: AsyncSession, scope: Scope, salon_id: int,
+                      year: int) -> tuple[Salon, reports.YearReport]:
+    """A salon's fiscal-year report (counts and dates), for who runs it."""
+    salon = await require_salon(session, scope, salon_id)
+    return salon, await reports.year_report(session, salon, year)
+
+
+async def attendance_row(session: AsyncSession, scope: Scope, attendance_id: int) -> Attendance:
+    """An attendance line of a session the person runs, else NotFound."""
+    row = await session.get(Attendance, attendance_id)
+    if row is None:
+        raise NotFound()
+    await require_session(session, scope, row.session_id)
+    return row
+
+
+# --- the forms of places and salons (coordinators) ---------------------------------------------------
+
+async def place_form(session: AsyncSession, municipality_id: int) -> dict:
+    """The municipality's districts and neighbourhoods, and its places."""
+    areas = (await session.scalars(select(Area).where(Area.municipality_id == municipality_id,
+                                                      Area.level.in_(("district", "neighbourhood")))
+                                   .order_by(Area.level, Area.name))).all()
+    places = (await session.scalars(select(Place).where(Place.municipality_id == municipality_id)
+                                    .order_by(Place.name))).all()
+    return {"areas": list(areas), "places": places}
+
+
+# --- the public sign-up page --------------------------------------------------------------------------
+
+async def join_page(session: AsyncSession, join_token: str) -> tuple[SalonSession, Salon, Place | None]:
+    """A session open to public sign-up, by its token (no resident is shown): else NotFound."""
+    sess = (await session.scalars(select(SalonSession).where(SalonSession.join_token == join_token[:48],
+                                                             SalonSession.public_signup.is_(True)))).first()
+    if sess is None:
+        raise NotFound()
+    salon = await session.get(Salon, sess.salon_id)
+    return sess, salon, await session.get(Place, sess.place_id) if sess.place_id else None
 
 
 # --- notices on the field roles' home screen ------------------------------------------------------
