@@ -17,7 +17,7 @@ from server.contacts.models import METHODS, OUTCOMES, SIGNS
 from server.errors import DomainError, Invalid
 from server.i18n import gettext as _
 from server.offline import bundle, keys, service, views
-from server.rendering import page, static_url
+from server.rendering import csrf_token, page, static_url
 from server.scope import Scope
 
 PUBLIC = {"access": "public"}
@@ -115,8 +115,6 @@ async def sync_key(request: Request, db: AsyncSession, current: Current) -> Resp
     if not current.signed_in:
         return _json({"signed_out": True})
     key = await keys.current_key(db)
-    from server.rendering import csrf_token
-
     return _json({"kid": key.kid, "jwk": json.loads(key.public_jwk), "user_id": current.user.id,
                   "csrf": csrf_token({"request": request})})
 
