@@ -250,8 +250,8 @@ def test_the_cached_round_opens_only_with_the_passkey_through_prf(live_server, b
     # A passkey with PRF on this phone (as the person's sign-in passkey would be).
     prf = page.evaluate("""async () => {
         const cred = await navigator.credentials.create({publicKey: {
-            rp: {id: "localhost", name: "Tsunagu"}, challenge: sealing.getRandomValues(new Uint8Array(32)),
-            user: {id: sealing.getRandomValues(new Uint8Array(16)), name: "comm", displayName: "comm"},
+            rp: {id: "localhost", name: "Tsunagu"}, challenge: crypto.getRandomValues(new Uint8Array(32)),
+            user: {id: crypto.getRandomValues(new Uint8Array(16)), name: "comm", displayName: "comm"},
             pubKeyCredParams: [{type: "public-key", alg: -7}, {type: "public-key", alg: -257}],
             authenticatorSelection: {residentKey: "required", userVerification: "required"},
             extensions: {prf: {}}}});
