@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOP = {"server.app", "server.cli", "server.models", "server.scope", "server.deps", "server.health"}
+TOP = {"server.app", "server.cli", "server.models", "server.scope", "server.deps", "server.access", "server.health"}
 
 
 def _contracts() -> dict[str, dict]:
