@@ -134,8 +134,10 @@ def test_background_sync_replays_the_outbox_with_no_page_open(live_server, brows
         assert time.monotonic() < deadline, registrations
         blank.wait_for_timeout(100)
     registration = next(r for r in registrations if r["scopeURL"] == live_server.url + "/")
+    assert contacts(live_server) == 0  # offline, with no page open: nothing has been sent yet
+    # Back online, Chromium may fire the sync itself before the test does (seen on a loaded CI
+    # machine); either way only the worker can send, and the entry is stored once.
     browser_context.set_offline(False)
-    assert contacts(live_server) == 0
     cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": live_server.url, "registrationId":
                                                  registration["registrationId"], "tag": "outbox", "lastChance": False})
     deadline = time.monotonic() + 20
